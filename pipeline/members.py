@@ -1,0 +1,82 @@
+"""The APCC's members: one policing body per police force area of England and Wales.
+
+The list ships with the package (`pipeline/data/members.csv`) and the APCC edits it as bodies
+change; every command that uses members takes `--members FILE` to read another copy.
+"""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+MEMBER_COLUMNS = ["code", "force_area", "policing_body", "region"]
+REGIONS = (
+    "North East",
+    "North West",
+    "Yorkshire and the Humber",
+    "East Midlands",
+    "West Midlands",
+    "East of England",
+    "London",
+    "South East",
+    "South West",
+    "Wales",
+)
+_CODE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+class MembersError(ValueError):
+    """A member list that cannot be used: the message names the file, row and fix."""
+
+
+def default_members_path() -> Path:
+    return Path(str(resources.files("pipeline").joinpath("data/members.csv")))
+
+
+def load_members(path: Path | str | None = None) -> pd.DataFrame:
+    """The member list, checked: codes unique and well formed, every field filled, regions known."""
+    path = Path(path) if path else default_members_path()
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except FileNotFoundError as exc:
+        raise MembersError(f"{path}: the member list was not found.") from exc
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise MembersError(
+            f"{path}: not a readable CSV file ({exc}). Save it as CSV (UTF-8) with the columns "
+            f"{', '.join(MEMBER_COLUMNS)}."
+        ) from exc
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    missing = [c for c in MEMBER_COLUMNS if c not in frame.columns]
+    if missing:
+        raise MembersError(
+            f"{path}: the column(s) {', '.join(missing)} are missing. The first row must name the "
+            f"columns {', '.join(MEMBER_COLUMNS)}."
+        )
+    frame = frame[MEMBER_COLUMNS].apply(lambda column: column.str.strip())
+    problems = []
+    for index, row in frame.iterrows():
+        line = index + 2  # the header is line 1
+        for column in MEMBER_COLUMNS:
+            if not row[column]:
+                problems.append(f"line {line}: {column} is empty.")
+        if row["code"] and not _CODE.match(row["code"]):
+            problems.append(
+                f"line {line}: code {row['code']!r} must be lower-case words joined by hyphens "
+                "(e.g. west-midlands)."
+            )
+        if row["region"] and row["region"] not in REGIONS:
+            problems.append(
+                f"line {line}: region {row['region']!r} is not one of: {', '.join(REGIONS)}."
+            )
+    duplicated = frame.loc[frame["code"].duplicated() & frame["code"].ne(""), "code"]
+    for code in sorted(set(duplicated)):
+        problems.append(f"code {code!r} appears more than once; each member has one row.")
+    if frame.empty:
+        problems.append("the list has no members.")
+    if problems:
+        listed = "\n".join(f"  - {p}" for p in problems)
+        raise MembersError(f"{path} is not a valid member list:\n{listed}")
+    return frame.sort_values("code", ignore_index=True)

@@ -23,7 +23,7 @@ def members_option(command):
         "members_file",
         type=click.Path(dir_okay=False, path_type=Path),
         default=None,
-        help="Member list CSV (code, force_area, policing_body, region). Default: the built-in list.",
+        help="Member list CSV (code, force_area, policing_body, region). Default: built-in list.",
     )(command)
 
 
@@ -80,7 +80,8 @@ def framework_show(theme: int | None, edition: str, output_format: str) -> None:
     loaded = load_framework(edition)
     if theme is not None and theme not in {t.number for t in loaded.themes}:
         raise click.BadParameter(
-            f"there is no theme {theme}; themes are 1 to {len(loaded.themes)}.", param_hint="--theme"
+            f"there is no theme {theme}; themes are 1 to {len(loaded.themes)}.",
+            param_hint="--theme",
         )
     if output_format == "table":
         from pipeline import display

@@ -1,4 +1,4 @@
-"""Showing frames to a person in the terminal: rich tables, or CSV and Markdown to copy elsewhere."""
+"""Showing frames to a person in the terminal: rich tables, or CSV and Markdown to copy."""
 
 from __future__ import annotations
 

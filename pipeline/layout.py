@@ -80,7 +80,9 @@ PROFILE_FIELDS: tuple[tuple[str, str, bool], ...] = (
     ("published_links", "Links to published equality information", False),
 )
 PROFILE_LABELS: dict[str, str] = {key: label for key, label, _ in PROFILE_FIELDS}
-PROFILE_INPUTS: tuple[str, ...] = tuple(key for key, _, prefilled in PROFILE_FIELDS if not prefilled)
+PROFILE_INPUTS: tuple[str, ...] = tuple(
+    key for key, _, prefilled in PROFILE_FIELDS if not prefilled
+)
 
 # Objectives: one header row with these labels, then at least OBJECTIVE_ROWS input rows.
 OBJECTIVE_COLUMNS: dict[str, str] = {

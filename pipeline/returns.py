@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 
-#: One row per framework criterion (all of them, in framework order, even if the workbook lost some:
-#: a lost row is blank, i.e. not assessed). `status` is the canonical status, or "" when the cell was
-#: blank or held something that is not a status (`status_raw` keeps what was typed).
+#: One row per framework criterion (all of them, in framework order, even if the workbook lost
+#: some: a lost row is blank, i.e. not assessed). `status` is the canonical status, or "" when the
+#: cell was blank or held something that is not a status (`status_raw` keeps what was typed).
 RESPONSE_COLUMNS = [
     "opcc_code",
     "criterion_id",

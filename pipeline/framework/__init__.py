@@ -136,7 +136,7 @@ class Framework:
 
     @cached_property
     def checksum(self) -> str:
-        """sha256 of every criterion id and text: tells whether a workbook carries this exact text."""
+        """sha256 of every criterion id and text: does a workbook carry this exact text?"""
         digest = hashlib.sha256()
         for criterion in self.criteria:
             digest.update(f"{criterion.id}\t{criterion.text}\n".encode())
@@ -232,7 +232,9 @@ def _build(data: object, problems: list[str]) -> Framework | None:
     )
 
 
-def _build_theme(raw: dict, section: object, seen_ids: set[str], problems: list[str]) -> Theme | None:
+def _build_theme(
+    raw: dict, section: object, seen_ids: set[str], problems: list[str]
+) -> Theme | None:
     number = raw.get("number")
     where = f"theme {number}"
     if not isinstance(number, int):
@@ -270,7 +272,9 @@ def _build_theme(raw: dict, section: object, seen_ids: set[str], problems: list[
                 name=name,
                 rank=rank,
                 code=code,
-                descriptor=_text(raw_level.get("descriptor"), f"{where} {name} descriptor", problems),
+                descriptor=_text(
+                    raw_level.get("descriptor"), f"{where} {name} descriptor", problems
+                ),
                 criteria=tuple(criteria),
             )
         )

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pandas as pd
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
@@ -69,3 +79,77 @@ def print_framework(framework: Framework, theme: int | None = None) -> None:
                 for criterion in level.criteria:
                     table.add_row(Text(criterion.id), Text(criterion.text))
                 out.print(table)
+
+
+@contextmanager
+def progress_bar(out: Console) -> Iterator[Callable[[str, int, int], None]]:
+    """A rich progress bar, one line per step, driven by progress(step, done, total) calls."""
+    bar = Progress(
+        TextColumn("{task.description:<10}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=out,
+        transient=False,
+    )
+    tasks: dict[str, TaskID] = {}
+
+    def update(step: str, done: int, total: int) -> None:
+        if step not in tasks:
+            tasks[step] = bar.add_task(step, total=max(total, 1))
+        bar.update(tasks[step], completed=done if total else 1, total=max(total, 1))
+
+    with bar:
+        yield update
+
+
+def print_run_summary(out: Console, result) -> None:
+    """What happened to each return, and where every output is."""
+    if result.demo:
+        out.print(
+            Text(
+                "DEMO RUN: input/ holds no returns, so these results come from made-up demo "
+                "returns. Put the real returns in input/ and run again.",
+                "bold yellow",
+            )
+        )
+    counts = Table(title=f"Equality returns {result.year}", header_style="bold")
+    counts.add_column("Outcome")
+    counts.add_column("Returns", justify="right")
+    for outcome, count in result.counts.items():
+        counts.add_row(outcome, str(count))
+    out.print(counts)
+
+    log = result.batch.log
+    problems = result.batch.problems
+    if len(log):
+        files = Table(header_style="bold", title="Returns")
+        for column in ("File", "Member", "Verdict", "Errors", "Warnings"):
+            files.add_column(column, overflow="fold")
+        for row in log.itertuples(index=False):
+            files.add_row(
+                Text(str(row.file)),
+                Text(str(row.opcc_code or "?")),
+                Text(str(row.verdict)),
+                str(row.errors),
+                str(row.warnings),
+            )
+        out.print(files)
+    rejected = problems[problems["severity"] == "error"] if len(problems) else problems
+    for row in rejected.itertuples(index=False):
+        out.print(Text(f"{row.file}: [{row.code}] {row.message} {row.fix}"), highlight=False)
+    for outcome in result.report_outcomes:
+        if outcome.status not in ("written", "unchanged", "overwritten"):
+            out.print(Text(outcome.message), style="yellow", highlight=False)
+    if result.missing_members:
+        out.print(Text("No return from: " + ", ".join(result.missing_members)), highlight=False)
+    where = Table(header_style="bold", title="Outputs")
+    where.add_column("What")
+    where.add_column("Where", overflow="fold")
+    for what, paths in result.outputs.items():
+        if not paths:
+            continue
+        folder = paths[0] if len(paths) == 1 else paths[0].parent
+        label = f"{what} ({len(paths)})" if len(paths) > 1 else what
+        where.add_row(label, Text(str(folder)))
+    out.print(where)

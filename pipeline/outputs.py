@@ -16,6 +16,8 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+from openpyxl.writer.excel import ExcelWriter
+
 #: The timestamp written on every zip entry, so that reruns give identical files.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
@@ -65,8 +67,17 @@ def write_bytes_atomically(path: Path, data: bytes) -> Path:
 
 
 def save_workbook(workbook, path: Path) -> Path:
-    """Save an openpyxl workbook atomically with repeatable bytes."""
-    return write_atomically(path, workbook.save, office=True)
+    """Save an openpyxl workbook atomically with repeatable bytes.
+
+    openpyxl's `Workbook.save` stamps the current time into docProps/core.xml, which would make
+    every run differ; writing through ExcelWriter keeps the dates the caller set on the properties.
+    """
+
+    def write(tmp: Path) -> None:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+            ExcelWriter(workbook, archive).save()
+
+    return write_atomically(path, write, office=True)
 
 
 def save_document(document, path: Path) -> Path:

@@ -1,0 +1,122 @@
+"""The report's chart of levels by theme, and the words that describe it to those who cannot see it.
+
+Rendered on matplotlib's Agg canvas (no pyplot, so no global figure state) at print resolution,
+with the font matplotlib ships (DejaVu Sans) and no metadata, so the same levels always give the
+same PNG bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from functools import lru_cache
+
+import matplotlib
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from pipeline.framework import LEVEL_LADDER
+
+#: Light fills behind dark text (contrast above 12:1 for #1A1A1A), one per rung of the ladder.
+#: Used for the level cells of the report's tables and the chart's bars; the level's word is
+#: always shown too, so colour is never the only cue.
+LEVEL_FILLS: dict[str, str] = {
+    LEVEL_LADDER[0]: "E7E6E6",
+    LEVEL_LADDER[1]: "FFE699",
+    LEVEL_LADDER[2]: "BDD7EE",
+    LEVEL_LADDER[3]: "C6E0B4",
+}
+DPI = 200
+WIDTH_INCHES = 6.2
+_INK = "#1A1A1A"
+
+
+def levels_chart(themes: pd.DataFrame) -> bytes:
+    """PNG bar chart of one OPCC's themes (columns theme, theme_title, level_rank), lowest first."""
+    rows = themes.sort_values("theme")
+    return _render(
+        tuple(int(t) for t in rows["theme"]),
+        tuple(str(t) for t in rows["theme_title"]),
+        tuple(int(r) for r in rows["level_rank"]),
+    )
+
+
+@lru_cache(maxsize=64)
+def _render(numbers: tuple[int, ...], titles: tuple[str, ...], ranks: tuple[int, ...]) -> bytes:
+    labels = [
+        textwrap.fill(f"{number}. {title}", 34)
+        for number, title in zip(numbers, titles, strict=True)
+    ]
+    style = {
+        "font.family": "DejaVu Sans",
+        "font.size": 9,
+        "text.color": _INK,
+        "axes.labelcolor": _INK,
+        "xtick.color": _INK,
+        "ytick.color": _INK,
+        "axes.edgecolor": "#595959",
+    }
+    with matplotlib.rc_context(style):
+        figure = Figure(figsize=(WIDTH_INCHES, 0.36 * len(labels) + 1.4), dpi=DPI)
+        FigureCanvasAgg(figure)
+        axes = figure.add_subplot()
+        positions = range(len(labels))
+        # Each bar runs from the left edge to the tick of the level reached, so a theme that is
+        # not yet Developing still shows a short bar rather than nothing.
+        start = -0.45
+        axes.barh(
+            positions,
+            [rank - start for rank in ranks],
+            left=start,
+            height=0.62,
+            color=[f"#{LEVEL_FILLS[LEVEL_LADDER[rank]]}" for rank in ranks],
+            edgecolor=_INK,
+            linewidth=0.6,
+        )
+        axes.set_yticks(list(positions), labels)
+        axes.invert_yaxis()
+        axes.set_xlim(start, len(LEVEL_LADDER) - 0.6)
+        axes.set_xticks(
+            range(len(LEVEL_LADDER)), [textwrap.fill(level, 10) for level in LEVEL_LADDER]
+        )
+        axes.set_xlabel("Level reached")
+        axes.grid(axis="x", color="#BFBFBF", linewidth=0.6)
+        axes.set_axisbelow(True)
+        for side in ("top", "right"):
+            axes.spines[side].set_visible(False)
+        figure.legend(
+            handles=[
+                Patch(facecolor=f"#{LEVEL_FILLS[level]}", edgecolor=_INK, label=level)
+                for level in LEVEL_LADDER
+            ],
+            loc="lower center",
+            ncol=len(LEVEL_LADDER),
+            frameon=False,
+            handlelength=1.2,
+            columnspacing=1.2,
+        )
+        figure.tight_layout(rect=(0, 0.04, 1, 1))
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def describe(themes: pd.DataFrame) -> str:
+    """Alt text for the chart: which themes stand at which level, highest level first."""
+    rows = themes.sort_values("theme")
+    parts = [f"Bar chart of the level reached in each of the {len(rows)} themes."]
+    for rank in range(len(LEVEL_LADDER) - 1, -1, -1):
+        level = LEVEL_LADDER[rank]
+        at_level = rows[rows["level_rank"] == rank]
+        if at_level.empty:
+            parts.append(f"{level}: no themes.")
+            continue
+        names = "; ".join(
+            f"{number} {title}"
+            for number, title in zip(at_level["theme"], at_level["theme_title"], strict=True)
+        )
+        count = len(at_level)
+        parts.append(f"{level} ({count} theme{'s' if count != 1 else ''}): {names}.")
+    return " ".join(parts)

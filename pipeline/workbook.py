@@ -1,0 +1,805 @@
+"""The self-assessment workbook each OPCC fills in: built with openpyxl from the framework data.
+
+Every sheet name, header label and metadata key comes from `layout`, the contract with the reader.
+Framework text is locked and only input cells are open, so an OPCC cannot break the structure by
+accident; the Scorecard recalculates live with the same cumulative rule as `scoring`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import Cell
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.packaging.custom import StringProperty
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.protection import WorkbookProtection
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from pipeline import framework as framework_module
+from pipeline import layout, outputs
+from pipeline.framework import LEVEL_LADDER, LEVELS, NOT_YET, Framework
+
+DEFAULT_RETURN_TO = "equality@apccs.police.uk"
+DEFAULT_DEADLINE = "the date given in the APCC's covering email"
+AUTHOR = "APCC"
+DATE_FORMAT = "dd/mm/yyyy"
+
+
+class WorkbookError(ValueError):
+    """Workbooks that cannot be generated as asked: the message says what to change."""
+
+
+# Looks: dark text on light fills throughout, so every word stays readable when printed in grey.
+_FONT = "Calibri"
+_BOLD = Font(name=_FONT, size=11, bold=True)
+_TITLE = Font(name=_FONT, size=14, bold=True)
+_HEADER_FONT = Font(name=_FONT, size=11, bold=True, color="FFFFFF")
+_HEADER_FILL = PatternFill("solid", fgColor="1F3864")
+_THEME_FILL = PatternFill("solid", fgColor="D9E1F2")
+_DESCRIPTOR_FILL = PatternFill("solid", fgColor="F2F2F2")
+_INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+_ITALIC = Font(name=_FONT, size=11, italic=True)
+_WRAP = Alignment(wrap_text=True, vertical="top")
+_WRAP_LEFT = Alignment(wrap_text=True, vertical="top", horizontal="left")
+_TOP = Alignment(vertical="top")
+_THIN = Side(style="thin", color="A6A6A6")
+_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_UNLOCKED = Protection(locked=False)
+_LOCKED = Protection(locked=True)
+# Named styles: one assignment per cell instead of five, which is most of the build time.
+_INPUT_STYLE = "OPCC input"
+_DATE_STYLE = "OPCC input date"
+_FRAMEWORK_STYLE = "Framework text"
+
+#: Status -> (fill, text colour): Excel's own Good / Neutral / Bad pairs, plus a grey.
+STATUS_COLOURS: dict[str, tuple[str, str]] = {
+    layout.MET: ("C6EFCE", "006100"),
+    layout.PARTIALLY_MET: ("FFEB9C", "7A4500"),
+    layout.NOT_MET: ("FFC7CE", "9C0006"),
+    layout.NOT_APPLICABLE: ("E7E6E6", "262626"),
+}
+LEVEL_COLOURS: dict[str, tuple[str, str]] = {
+    NOT_YET: ("FFC7CE", "9C0006"),
+    "Developing": ("FFEB9C", "7A4500"),
+    "Achieving": ("DDEBF7", "1F3864"),
+    "Advancing": ("C6EFCE", "006100"),
+}
+
+#: Criterion-sheet column widths by layout key; the helper column follows the last of them.
+_CRITERION_WIDTHS = {
+    "criterion_id": 9,
+    "level": 12,
+    "criterion_text": 62,
+    "status": 16,
+    "evidence": 42,
+    "evidence_link": 28,
+    "owner": 22,
+    "target_date": 13,
+    "na_reason": 32,
+}
+CRITERION_LETTERS: dict[str, str] = {
+    key: get_column_letter(index) for index, key in enumerate(layout.CRITERION_COLUMNS, start=1)
+}
+#: Hidden, locked columns on each criterion sheet. The check is 2 for Met, 1 for Not applicable
+#: with a reason, -1 for Not applicable without one, 0 otherwise; the Scorecard counts it. The
+#: status as read is the Status folded the way the pipeline folds it, for the check and colours.
+CHECK_LETTER = get_column_letter(len(layout.CRITERION_COLUMNS) + 1)
+CHECK_LABEL = "Scorecard check"
+READ_LETTER = get_column_letter(len(layout.CRITERION_COLUMNS) + 2)
+READ_LABEL = "Status as read"
+HEADER_ROW = 2
+_SCORECARD_HEADER_ROW = 4
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def default_year(today: dt.date) -> str:
+    """The financial year (April to March) that `today` falls in, e.g. 2025-26."""
+    start = today.year if today.month >= 4 else today.year - 1
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+def workbook_path(out_dir: Path, code: str, year: str) -> Path:
+    """Where the workbook of one member goes, never outside `out_dir`."""
+    name = layout.WORKBOOK_NAME.format(code=outputs.safe_name(code), year=year)
+    return outputs.inside(Path(out_dir), name)
+
+
+def build_workbook(
+    member: Mapping[str, str],
+    year: str,
+    framework: Framework,
+    *,
+    return_to: str | None = None,
+    deadline: str | None = None,
+    generated: dt.date,
+) -> Workbook:
+    """The whole workbook for one member, in memory; the same arguments give the same workbook.
+
+    `return_to` and `deadline` are shown as given (None: DEFAULT_RETURN_TO, DEFAULT_DEADLINE).
+    """
+    _check_year(year)
+    return_to = return_to or DEFAULT_RETURN_TO
+    deadline = deadline or DEFAULT_DEADLINE
+    book = Workbook()
+    book.remove(book.active)
+    _add_styles(book)
+    _start_sheet(book, member, year, framework, return_to, deadline, generated)
+    _profile_sheet(book, member, year)
+    for section in framework.sections:
+        _criterion_sheet(book, section)
+    _objectives_sheet(book)
+    _scorecard_sheet(book, framework)
+    metadata = {
+        "template_id": layout.TEMPLATE_ID,
+        "template_version": layout.TEMPLATE_VERSION,
+        "framework_edition": framework.edition,
+        "opcc_code": str(member["code"]),
+        "reporting_year": year,
+        "criteria_checksum": framework.checksum,
+        "generated": generated.isoformat(),
+    }
+    _metadata_sheet(book, metadata)
+    _properties(book, member, year, framework, metadata, generated)
+    book.security = WorkbookProtection(lockStructure=True)
+    book.active = 0
+    return book
+
+
+def save(book: Workbook, path: Path) -> Path:
+    """Save atomically with repeatable bytes, keeping the workbook's own modified date."""
+    return outputs.save_workbook(book, Path(path))
+
+
+def generate_workbook(
+    member: Mapping[str, str],
+    year: str,
+    out_dir: Path,
+    *,
+    framework: Framework | None = None,
+    return_to: str | None = None,
+    deadline: str | None = None,
+    generated: dt.date | None = None,
+) -> Path:
+    """Build one member's workbook and save it in `out_dir` under `layout.WORKBOOK_NAME`."""
+    framework = framework or framework_module.load()
+    generated = generated or dt.date.today()
+    book = build_workbook(
+        member, year, framework, return_to=return_to, deadline=deadline, generated=generated
+    )
+    return save(book, workbook_path(out_dir, str(member["code"]), year))
+
+
+def generate_workbooks(
+    members_frame: pd.DataFrame,
+    codes: Iterable[str] | None,
+    year: str,
+    out_dir: Path,
+    *,
+    framework: Framework | None = None,
+    return_to: str | None = None,
+    deadline: str | None = None,
+    generated: dt.date | None = None,
+) -> list[Path]:
+    """Workbooks for the members named by `codes` (every member when None), in code order."""
+    _check_year(year)
+    by_code = {row["code"]: row for row in members_frame.to_dict("records")}
+    wanted = sorted(by_code) if codes is None else sorted(set(codes))
+    unknown = [code for code in wanted if code not in by_code]
+    if unknown:
+        raise WorkbookError(
+            f"Unknown member code(s): {', '.join(unknown)}. "
+            "Run `equality members` to see the codes (e.g. west-midlands)."
+        )
+    if not wanted:
+        raise WorkbookError("No member was named: give --opcc CODE (one or more) or --all.")
+    framework = framework or framework_module.load()
+    generated = generated or dt.date.today()
+    return [
+        generate_workbook(
+            by_code[code],
+            year,
+            out_dir,
+            framework=framework,
+            return_to=return_to,
+            deadline=deadline,
+            generated=generated,
+        )
+        for code in wanted
+    ]
+
+
+def status_read_formula(row: int) -> str:
+    """The Status of one criterion row as the pipeline reads it, in lower case."""
+    status = _cleaned(f"${CRITERION_LETTERS['status']}{row}")
+    return f'=IFERROR(LOWER({status}),"")'
+
+
+def status_check_formula(row: int) -> str:
+    """The check of one criterion row: 2, 1, -1 or 0 (see CHECK_LETTER)."""
+    status = f"${READ_LETTER}{row}"
+    reason_text = _cleaned(f"${CRITERION_LETTERS['na_reason']}{row}")
+    reason = f"LEN({reason_text})>0"
+    met = _any_of(status, layout.STATUS_VARIANTS[layout.MET])
+    not_applicable = _any_of(status, layout.STATUS_VARIANTS[layout.NOT_APPLICABLE])
+    return f"=IFERROR(IF({met},2,IF({not_applicable},IF({reason},1,-1),0)),0)"
+
+
+def _cleaned(ref: str) -> str:
+    """A cell's text as `normalise` cleans it: line breaks, tabs and non-breaking spaces count as
+    spaces, dashes as hyphens, other control characters are dropped, then spaces are trimmed."""
+    text = ref
+    for code in (9, 10, 13):
+        text = f'SUBSTITUTE({text},CHAR({code})," ")'
+    text = f"CLEAN({text})"
+    for code, replacement in ((160, " "), (8211, "-"), (8212, "-")):
+        text = f'SUBSTITUTE({text},_xlfn.UNICHAR({code}),"{replacement}")'
+    return f"TRIM({text})"
+
+
+def _any_of(expression: str, spellings: Iterable[str]) -> str:
+    tests = ",".join(f'{expression}="{spelling}"' for spelling in spellings)
+    return f"OR({tests})"
+
+
+def _check_year(year: str) -> None:
+    if not layout.is_valid_year(year):
+        raise WorkbookError(
+            f"The reporting year {year!r} is not a financial year: write it like 2025-26."
+        )
+
+
+# Writing cells -------------------------------------------------------------------------------
+
+
+def _put(ws: Worksheet, ref: str, value: object, **style: object) -> Cell:
+    """Write a value; text is always stored as text, never read as a formula."""
+    cell = ws[ref]
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+    for name, setting in style.items():
+        setattr(cell, name, setting)
+    return cell
+
+
+def _formula(ws: Worksheet, ref: str, formula: str, **style: object) -> Cell:
+    cell = ws[ref]
+    cell.value = formula
+    for name, setting in style.items():
+        setattr(cell, name, setting)
+    return cell
+
+
+def _add_styles(book: Workbook) -> None:
+    plain = Font(name=_FONT, size=11)
+    entry = {"font": plain, "fill": _INPUT_FILL, "border": _BOX, "protection": _UNLOCKED}
+    book.add_named_style(NamedStyle(_INPUT_STYLE, alignment=_WRAP, **entry))
+    book.add_named_style(
+        NamedStyle(_DATE_STYLE, alignment=_WRAP_LEFT, number_format=DATE_FORMAT, **entry)
+    )
+    book.add_named_style(
+        NamedStyle(_FRAMEWORK_STYLE, font=plain, alignment=_WRAP, border=_BOX, protection=_LOCKED)
+    )
+
+
+def _input(cell: Cell, style: str = _INPUT_STYLE) -> None:
+    cell.style = style
+
+
+def _lines(text: str, width: float) -> int:
+    """How many lines `text` takes in a wrapped cell `width` characters wide (an estimate)."""
+    per_line = max(int(width * 1.05), 1)
+    return sum(max(math.ceil(len(part) / per_line), 1) for part in str(text).split("\n"))
+
+
+def _fit_row(ws: Worksheet, row: int, texts: Iterable[tuple[str, float]]) -> None:
+    """Set a row height that shows every wrapped text in full (openpyxl cannot autofit)."""
+    lines = max((_lines(text, width) for text, width in texts), default=1)
+    ws.row_dimensions[row].height = max(lines, 1) * 15 + 3
+
+
+def _widths(ws: Worksheet, widths: Iterable[float]) -> None:
+    for index, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+
+
+def _protect(ws: Worksheet) -> None:
+    """Lock the sheet against accidents (no password) but let people resize, sort and filter."""
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+    ws.protection.sort = False
+    ws.protection.autoFilter = False
+    ws.protection.insertHyperlinks = False
+
+
+def _print_setup(ws: Worksheet, title_rows: str | None) -> None:
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if title_rows:
+        ws.print_title_rows = title_rows
+
+
+def _validation(
+    ws: Worksheet, kind: str, prompt_title: str, prompt: str, error: str, **rule: object
+) -> DataValidation:
+    validation = DataValidation(
+        type=kind,
+        allow_blank=True,
+        showInputMessage=True,
+        showErrorMessage=True,
+        errorStyle="stop",
+        promptTitle=prompt_title[:32],
+        prompt=prompt[:255],
+        errorTitle="Not allowed here",
+        error=error[:225],
+        **rule,
+    )
+    ws.add_data_validation(validation)
+    return validation
+
+
+def _date_validation(ws: Worksheet, what: str) -> DataValidation:
+    first, last = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+    return _validation(
+        ws,
+        "date",
+        what,
+        "Type the date day first, as dd/mm/yyyy (for example 31/03/2026).",
+        f"{what} must be a date between 01/01/2000 and 31/12/2099, typed as dd/mm/yyyy.",
+        operator="between",
+        formula1=str((first - _EXCEL_EPOCH).days),
+        formula2=str((last - _EXCEL_EPOCH).days),
+    )
+
+
+def _list_validation(
+    ws: Worksheet, values: Iterable[str], title: str, prompt: str
+) -> DataValidation:
+    values = tuple(values)
+    return _validation(
+        ws,
+        "list",
+        title,
+        prompt,
+        f"{title} must be one of: {', '.join(values)}. Choose from the list.",
+        formula1='"' + ",".join(values) + '"',
+    )
+
+
+def _coloured_words(ws: Worksheet, ref: str, word_of: str, colours: Mapping[str, tuple]) -> None:
+    """Colour the cells of `ref` by a word (`word_of` its first cell's, in lower case)."""
+    for word, (fill, text) in colours.items():
+        spellings = layout.STATUS_VARIANTS.get(word, (word.lower(),))
+        rule = FormulaRule(
+            formula=[_any_of(word_of, spellings)],
+            fill=PatternFill("solid", fgColor=fill, bgColor=fill),
+            font=Font(color=text, bold=True),
+            stopIfTrue=True,
+        )
+        ws.conditional_formatting.add(ref, rule)
+
+
+# The sheets ----------------------------------------------------------------------------------
+
+
+def _start_sheet(
+    book: Workbook,
+    member: Mapping[str, str],
+    year: str,
+    framework: Framework,
+    return_to: str,
+    deadline: str,
+    generated: dt.date,
+) -> None:
+    ws = book.create_sheet(layout.START_SHEET)
+    _widths(ws, (26, 100))
+    body = str(member["policing_body"])
+    sections = ", ".join(f"{s.number} {s.title}" for s in framework.sections)
+    status_meaning = {
+        layout.MET: "The OPCC does this now and can show evidence. Counts towards the level.",
+        layout.PARTIALLY_MET: "Some of it is in place. Does not count yet: say what is missing.",
+        layout.NOT_MET: "Not in place yet. Give an owner (a role) and a target date.",
+        layout.NOT_APPLICABLE: (
+            "Does not apply to this OPCC. Counts towards the level only with a reason in "
+            f"'{layout.CRITERION_COLUMNS['na_reason']}'; reasons are shown in the report so that "
+            "they can be challenged."
+        ),
+    }
+    rows: list[tuple[str, str, Font | None]] = [
+        (f"Equality Framework self-assessment {year}", "", _TITLE),
+        ("For", f"{body} ({member['force_area']})", _BOLD),
+        ("", "", None),
+        ("The framework", "", _BOLD),
+        (
+            "What it is",
+            f"The {framework.title} ({framework.update}) helps the office of the police and crime "
+            "commissioner (OPCC) meet the Public Sector Equality Duty of the Equality Act 2010 and "
+            "hold the force to account on equality. It has four sections: "
+            f"{sections}. Each section has themes, and each theme has criteria at three levels.",
+            None,
+        ),
+        ("", "", None),
+        ("How to fill it in", "", _BOLD),
+        ("1. Profile", "Check the prefilled details and fill in the yellow cells.", None),
+        (
+            "2. Section sheets",
+            "For every criterion choose a Status from the list, describe the evidence, add a link "
+            "to it, and name an owner (a role, not a person) and a target date for anything not "
+            "yet met. Write a commentary for each theme in its yellow commentary cell.",
+            None,
+        ),
+        ("3. Objectives", "List the OPCC's equality objectives and their progress.", None),
+        (
+            "4. Scorecard",
+            "Shows the level each theme and section reaches as you fill in. Nothing to type.",
+            None,
+        ),
+        (
+            "Please keep",
+            "Yellow cells are for you; everything else is locked so that the workbook can be read "
+            "back automatically. Do not rename sheets or change criterion ids. You can widen "
+            "columns, make rows taller, filter and print.",
+            None,
+        ),
+        ("", "", None),
+        ("Statuses", "", _BOLD),
+        *((status, status_meaning[status], None) for status in layout.STATUSES),
+        ("(blank)", "Not assessed yet. Does not count towards the level.", None),
+        ("", "", None),
+        ("Levels", "", _BOLD),
+        *((level, framework.level_definitions[level], None) for level in LEVELS),
+        (
+            "Levels are cumulative",
+            f"{framework.scoring_rule} A criterion counts when it is Met, or Not applicable with a "
+            "reason. A theme reaches a level when every criterion of that level and of every "
+            "level below it counts; if any Developing criterion does not count, the theme is "
+            f"'{NOT_YET}'. A section stands at the lowest level of its themes. There is no "
+            "overall score.",
+            None,
+        ),
+        ("", "", None),
+        ("Sending it back", "", _BOLD),
+        ("Email the workbook to", return_to, None),
+        ("By", deadline, None),
+        (
+            "How",
+            "Send this .xlsx file as it is (Excel or LibreOffice). Do not convert it to PDF or "
+            "protect it with a password.",
+            None,
+        ),
+        ("", "", None),
+        ("About this workbook", "", _BOLD),
+        ("Member code", str(member["code"]), None),
+        ("Template", f"{layout.TEMPLATE_ID} version {layout.TEMPLATE_VERSION}", None),
+        ("Framework edition", f"{framework.edition} ({framework.update})", None),
+        ("Generated", generated.strftime("%d/%m/%Y"), None),
+    ]
+    for row, (label, text, font) in enumerate(rows, start=1):
+        _put(ws, f"A{row}", label or None, alignment=_TOP)
+        _put(ws, f"B{row}", text or None, alignment=_WRAP)
+        if font is not None:
+            ws[f"A{row}"].font = font
+            ws[f"B{row}"].font = font
+        if text:
+            _fit_row(ws, row, [(text, 100), (label, 26)])
+    _print_setup(ws, None)
+    _protect(ws)
+
+
+def _profile_sheet(book: Workbook, member: Mapping[str, str], year: str) -> None:
+    ws = book.create_sheet(layout.PROFILE_SHEET)
+    _widths(ws, (40, 70, 48))
+    _put(ws, "A1", "Profile", font=_TITLE)
+    _put(ws, "B1", "Fill in the yellow cells. Grey cells are filled in for you.", font=_ITALIC)
+    prefilled = {
+        "opcc_code": member["code"],
+        "policing_body": member["policing_body"],
+        "force_area": member["force_area"],
+        "reporting_year": year,
+    }
+    notes = {
+        "lead_role": "A role, not a person's name (e.g. Head of Policy and Equality).",
+        "contact_name": "Who the APCC can contact about this return.",
+        "contact_email": "A team mailbox is best.",
+        "employees": (
+            "OPCC staff only, not the force. Under 150 employees: the duty to publish "
+            "information about employees does not apply."
+        ),
+        "signoff_role": "The role that approved this return (e.g. Chief Executive).",
+        "signoff_date": "dd/mm/yyyy",
+        "equality_statement": "As the PCC would publish it. Long text is fine.",
+        "published_links": "Web addresses of the published equality information, one per line.",
+    }
+    heights = {"equality_statement": 160, "published_links": 60}
+    employees = _validation(
+        ws,
+        "whole",
+        "Number of OPCC employees",
+        "A whole number, 0 or more (OPCC staff only, not the force).",
+        "The number of OPCC employees must be a whole number, 0 or more.",
+        operator="greaterThanOrEqual",
+        formula1="0",
+    )
+    signoff = _date_validation(ws, "Sign-off date")
+    for row, (key, label, is_prefilled) in enumerate(layout.PROFILE_FIELDS, start=3):
+        _put(ws, f"A{row}", label, font=_BOLD, alignment=_TOP)
+        value = ws[f"B{row}"]
+        if is_prefilled:
+            _put(ws, f"B{row}", str(prefilled[key]), fill=_DESCRIPTOR_FILL, alignment=_WRAP)
+        else:
+            _input(value)
+            _put(ws, f"C{row}", notes.get(key), font=_ITALIC, alignment=_WRAP)
+        if key == "employees":
+            employees.add(value.coordinate)
+            value.number_format = "0"
+            value.alignment = _WRAP_LEFT
+        elif key == "signoff_date":
+            signoff.add(value.coordinate)
+            _input(value, _DATE_STYLE)
+        _fit_row(ws, row, [(label, 40), (notes.get(key, ""), 48)])
+        height = ws.row_dimensions[row].height
+        ws.row_dimensions[row].height = max(height, heights.get(key, 0), 30)
+    ws.freeze_panes = "A3"
+    _print_setup(ws, "1:1")
+    _protect(ws)
+
+
+def _criterion_sheet(book: Workbook, section: framework_module.Section) -> None:
+    ws = book.create_sheet(layout.SECTION_SHEETS[section.number])
+    widths = [_CRITERION_WIDTHS[key] for key in layout.CRITERION_COLUMNS]
+    _widths(ws, [*widths, 10, 10])
+    ws.column_dimensions[CHECK_LETTER].hidden = True
+    ws.column_dimensions[READ_LETTER].hidden = True
+    col = CRITERION_LETTERS
+    last_letter = col["na_reason"]
+    _put(ws, "A1", f"Section {section.number}: {section.title}", font=_TITLE)
+    _put(
+        ws,
+        f"{col['status']}1",
+        "Fill in the yellow cells; choose each Status from the list.",
+        font=_ITALIC,
+    )
+    for key, label in layout.CRITERION_COLUMNS.items():
+        _put(ws, f"{col[key]}{HEADER_ROW}", label, font=_HEADER_FONT, fill=_HEADER_FILL)
+        ws[f"{col[key]}{HEADER_ROW}"].alignment = _WRAP
+    ws.row_dimensions[HEADER_ROW].height = 33
+    for letter, label in ((CHECK_LETTER, CHECK_LABEL), (READ_LETTER, READ_LABEL)):
+        _put(ws, f"{letter}{HEADER_ROW}", label, font=_HEADER_FONT, fill=_HEADER_FILL)
+
+    statuses = _list_validation(
+        ws,
+        layout.STATUSES,
+        "Status",
+        "Choose Met, Partially met, Not met or Not applicable. Not applicable counts only with a "
+        "reason in the last column. Leave blank if not assessed yet.",
+    )
+    dates = _date_validation(ws, "Target date")
+    row = HEADER_ROW + 1
+    for theme in section.themes:
+        for letter in CRITERION_LETTERS.values():
+            ws[f"{letter}{row}"].fill = _THEME_FILL
+        _put(ws, f"A{row}", f"Theme {theme.number}: {theme.title}", font=_BOLD)
+        ws.row_dimensions[row].height = 21
+        row += 1
+        for level in theme.levels:
+            for letter in CRITERION_LETTERS.values():
+                ws[f"{letter}{row}"].fill = _DESCRIPTOR_FILL
+            _put(ws, f"A{row}", level.code, font=_ITALIC, alignment=_TOP)
+            _put(ws, f"B{row}", level.name, font=_ITALIC, alignment=_TOP)
+            _put(ws, f"{col['criterion_text']}{row}", level.descriptor, font=_ITALIC)
+            ws[f"{col['criterion_text']}{row}"].alignment = _WRAP
+            _fit_row(ws, row, [(level.descriptor, _CRITERION_WIDTHS["criterion_text"])])
+            row += 1
+        first = row
+        for criterion in theme.criteria:
+            _put(ws, f"{col['criterion_id']}{row}", criterion.id, style=_FRAMEWORK_STYLE)
+            _put(ws, f"{col['level']}{row}", criterion.level, style=_FRAMEWORK_STYLE)
+            _put(ws, f"{col['criterion_text']}{row}", criterion.text, style=_FRAMEWORK_STYLE)
+            for key in layout.CRITERION_INPUTS:
+                _input(
+                    ws[f"{col[key]}{row}"], _DATE_STYLE if key == "target_date" else _INPUT_STYLE
+                )
+            _formula(ws, f"{READ_LETTER}{row}", status_read_formula(row))
+            _formula(ws, f"{CHECK_LETTER}{row}", status_check_formula(row))
+            _fit_row(ws, row, [(criterion.text, _CRITERION_WIDTHS["criterion_text"])])
+            row += 1
+        statuses.add(f"{col['status']}{first}:{col['status']}{row - 1}")
+        dates.add(f"{col['target_date']}{first}:{col['target_date']}{row - 1}")
+        label = layout.COMMENTARY_LABEL.format(theme=theme.number)
+        _put(ws, f"A{row}", label, font=_BOLD, alignment=_WRAP)
+        _input(ws[f"{col['criterion_text']}{row}"])
+        ws.row_dimensions[row].height = 75
+        row += 2
+    last = row - 2
+    status_range = f"{col['status']}{HEADER_ROW + 1}:{col['status']}{last}"
+    _coloured_words(ws, status_range, f"${READ_LETTER}{HEADER_ROW + 1}", STATUS_COLOURS)
+    ws.freeze_panes = f"A{HEADER_ROW + 1}"
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{last_letter}{last}"
+    _print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")
+    _protect(ws)
+
+
+def _objectives_sheet(book: Workbook) -> None:
+    ws = book.create_sheet(layout.OBJECTIVES_SHEET)
+    widths = {
+        "number": 6,
+        "objective": 40,
+        "related_themes": 14,
+        "measure": 30,
+        "baseline": 20,
+        "target": 20,
+        "progress": 14,
+        "commentary": 40,
+    }
+    _widths(ws, [widths[key] for key in layout.OBJECTIVE_COLUMNS])
+    letters = {
+        key: get_column_letter(index) for index, key in enumerate(layout.OBJECTIVE_COLUMNS, start=1)
+    }
+    _put(ws, "A1", "Equality objectives", font=_TITLE)
+    _put(
+        ws,
+        f"{letters['related_themes']}1",
+        "Specific, measurable objectives, published at least every four years. Related themes: "
+        "theme numbers, e.g. 3, 9.",
+        font=_ITALIC,
+    )
+    for key, label in layout.OBJECTIVE_COLUMNS.items():
+        _put(ws, f"{letters[key]}{HEADER_ROW}", label, font=_HEADER_FONT, fill=_HEADER_FILL)
+        ws[f"{letters[key]}{HEADER_ROW}"].alignment = _WRAP
+    ws.row_dimensions[HEADER_ROW].height = 33
+    progress = _list_validation(
+        ws,
+        layout.PROGRESS_VALUES,
+        "Progress",
+        "Choose " + ", ".join(layout.PROGRESS_VALUES) + ".",
+    )
+    first = HEADER_ROW + 1
+    last = HEADER_ROW + layout.OBJECTIVE_ROWS
+    for row in range(first, last + 1):
+        _put(ws, f"{letters['number']}{row}", row - HEADER_ROW, style=_FRAMEWORK_STYLE)
+        for key in layout.OBJECTIVE_COLUMNS:
+            if key != "number":
+                _input(ws[f"{letters[key]}{row}"])
+        ws.row_dimensions[row].height = 48
+    progress.add(f"{letters['progress']}{first}:{letters['progress']}{last}")
+    ws.freeze_panes = f"A{first}"
+    _print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")
+    _protect(ws)
+
+
+def _scorecard_sheet(book: Workbook, framework: Framework) -> None:
+    """Live levels per theme and section, counted from each criterion sheet's helper column."""
+    ws = book.create_sheet(layout.SCORECARD_SHEET)
+    headers = ["Section", "Theme", "Title"]
+    for level in LEVELS:
+        headers += [f"{level}: counted", f"{level}: criteria"]
+    headers += [
+        "Level reached",
+        "Not applicable, with a reason",
+        "Not applicable, no reason (does not count)",
+    ]
+    _widths(ws, (9, 8, 56, 12, 11, 12, 11, 12, 11, 20, 14, 16))
+    _put(ws, "A1", "Scorecard", font=_TITLE)
+    _put(
+        ws,
+        "A2",
+        "Updates as you fill in. A criterion counts when it is Met, or Not applicable with a "
+        "reason. Levels are cumulative: a theme reaches a level when every criterion of that level "
+        "and the levels below counts; a section stands at the lowest level of its themes.",
+        font=_ITALIC,
+    )
+    header = _SCORECARD_HEADER_ROW
+    for index, label in enumerate(headers, start=1):
+        cell = _put(ws, f"{get_column_letter(index)}{header}", label, font=_HEADER_FONT)
+        cell.fill = _HEADER_FILL
+        cell.alignment = _WRAP
+    ws.row_dimensions[header].height = 48
+    counted = {level: get_column_letter(4 + 2 * i) for i, level in enumerate(LEVELS)}
+    totals = {level: get_column_letter(5 + 2 * i) for i, level in enumerate(LEVELS)}
+    level_col, claimed_col, unreasoned_col = "J", "K", "L"
+    centred = Alignment(horizontal="center", vertical="top")
+
+    def level_formula(row: int) -> str:
+        formula = f'"{LEVELS[-1]}"'
+        for below, level in reversed(list(zip(LEVEL_LADDER[:-1], LEVELS, strict=True))):
+            formula = f'IF({counted[level]}{row}<{totals[level]}{row},"{below}",{formula})'
+        return "=" + formula
+
+    def label_row(row: int, section: int, theme: int | None, title: str) -> None:
+        _put(ws, f"A{row}", section, alignment=centred)
+        _put(ws, f"B{row}", theme, alignment=centred)
+        _put(ws, f"C{row}", title, alignment=_WRAP)
+        _fit_row(ws, row, [(title, 56)])
+
+    row = header + 1
+    for section in framework.sections:
+        sheet = layout.SECTION_SHEETS[section.number].replace("'", "''")
+        id_col = CRITERION_LETTERS["criterion_id"]
+        ids = f"'{sheet}'!${id_col}:${id_col}"
+        checks = f"'{sheet}'!${CHECK_LETTER}:${CHECK_LETTER}"
+        section_row = row
+        label_row(section_row, section.number, None, f"Section {section.number}: {section.title}")
+        theme_rows = range(section_row + 1, section_row + 1 + len(section.themes))
+        for theme, theme_row in zip(section.themes, theme_rows, strict=True):
+            label_row(theme_row, section.number, theme.number, theme.title)
+            for level in theme.levels:
+                _formula(
+                    ws,
+                    f"{counted[level.name]}{theme_row}",
+                    f'=COUNTIFS({ids},"{level.code}.*",{checks},">0")',
+                )
+                _put(ws, f"{totals[level.name]}{theme_row}", len(level.criteria))
+            _formula(ws, f"{level_col}{theme_row}", level_formula(theme_row), font=_BOLD)
+            for column, check in ((claimed_col, 1), (unreasoned_col, -1)):
+                _formula(
+                    ws,
+                    f"{column}{theme_row}",
+                    f'=COUNTIFS({ids},"{theme.number}.*",{checks},"={check}")',
+                )
+        first, last = theme_rows.start, theme_rows.stop - 1
+        for column in [*counted.values(), *totals.values(), claimed_col, unreasoned_col]:
+            _formula(ws, f"{column}{section_row}", f"=SUM({column}{first}:{column}{last})")
+        _formula(ws, f"{level_col}{section_row}", level_formula(section_row))
+        for index in range(1, len(headers) + 1):
+            cell = ws.cell(row=section_row, column=index)
+            cell.font = _BOLD
+            cell.fill = _THEME_FILL
+        row = last + 2
+    last_row = row - 2
+    level_range = f"{level_col}{header + 1}:{level_col}{last_row}"
+    _coloured_words(ws, level_range, f"LOWER({level_col}{header + 1})", LEVEL_COLOURS)
+
+    row += 1
+    _put(ws, f"C{row}", "Themes at each level", font=_BOLD)
+    theme_levels = f"${level_col}${header + 1}:${level_col}${last_row}"
+    theme_numbers = f"$B${header + 1}:$B${last_row}"
+    for offset, name in enumerate(LEVEL_LADDER, start=1):
+        _put(ws, f"C{row + offset}", name)
+        _formula(ws, f"D{row + offset}", f'=COUNTIFS({theme_levels},"{name}",{theme_numbers},">0")')
+    ws.freeze_panes = f"D{header + 1}"
+    _print_setup(ws, f"{header}:{header}")
+    _protect(ws)
+
+
+def _metadata_sheet(book: Workbook, metadata: Mapping[str, str]) -> None:
+    ws = book.create_sheet(layout.META_SHEET)
+    for row, key in enumerate(layout.META_KEYS, start=1):
+        _put(ws, f"A{row}", key)
+        _put(ws, f"B{row}", metadata[key])
+    _widths(ws, (22, 70))
+    ws.sheet_state = "veryHidden"
+    _protect(ws)
+
+
+def _properties(
+    book: Workbook,
+    member: Mapping[str, str],
+    year: str,
+    framework: Framework,
+    metadata: Mapping[str, str],
+    generated: dt.date,
+) -> None:
+    stamp = dt.datetime.combine(generated, dt.time())
+    props = book.properties
+    props.title = f"Equality Framework self-assessment {year}: {member['policing_body']}"
+    props.subject = f"{framework.title}, edition {framework.edition}"
+    props.creator = AUTHOR
+    props.lastModifiedBy = AUTHOR
+    props.keywords = f"equality; self-assessment; {member['code']}; {year}"
+    props.description = f"Template {layout.TEMPLATE_ID} version {layout.TEMPLATE_VERSION}"
+    props.created = stamp
+    props.modified = stamp
+    for key in layout.META_KEYS:
+        book.custom_doc_props.append(StringProperty(name=key, value=metadata[key]))

@@ -1,0 +1,404 @@
+"""The benchmark workbook, written to disk and read back as the APCC policy team would open it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree
+
+import openpyxl
+import pandas as pd
+import pytest
+from conftest import needs_libreoffice, recalculate
+from test_scoring import FW, ids_of, responses_for
+
+from pipeline import benchmark, members, outputs, scoring
+from pipeline.framework import LEVEL_LADDER
+from pipeline.returns import OBJECTIVE_COLUMNS
+
+YEAR = "2025-26"
+GENERATED = dt.date(2026, 5, 1)
+MEMBERS = members.load_members()
+CONTACT_NAME = "Jane Example"
+CONTACT_EMAIL = "jane.example@opcc.example.gov.uk"
+FORMULAS = ["=1+1", "+cmd|' /C calc'!A0", '=HYPERLINK("http://evil.example","click")', "@SUM(A1)"]
+
+# Six members with an accepted return. Theme 3 ranks are 0, 0, 1, 3, 3, 3: an even count whose
+# two middle values differ, so the median must be the lower one (Developing), never an average.
+ACCEPTED = {
+    "avon-and-somerset": responses_for("avon-and-somerset"),
+    "dorset": responses_for("dorset", {"3.1.a": "Not met"}),
+    "essex": responses_for("essex", default=""),
+    "kent": responses_for("kent", {ids_of(3, "Achieving")[0]: "Partially met"}),
+    "lancashire": responses_for("lancashire", {"9.3.a": "Not applicable"}),
+    "wiltshire": responses_for("wiltshire", {"5.1.a": "Not applicable"}, reasons={"5.1.a": "x"}),
+}
+WITH_WARNINGS = {"lancashire", "wiltshire"}
+# Surrey's only file was rejected: its responses must not count anywhere, even if passed in.
+REJECTED = {"surrey", "suffolk"}
+
+
+def returns_log() -> pd.DataFrame:
+    rows = [
+        {
+            "file": f"{code}-return.xlsx",
+            "opcc_code": code,
+            "verdict": "accepted with warnings" if code in WITH_WARNINGS else "accepted",
+            "errors": 0,
+            "warnings": 2 if code in WITH_WARNINGS else 0,
+            "signoff_date": dt.date(2025, 6, 30),
+            "superseded_by": "",
+        }
+        for code in ACCEPTED
+    ]
+    rows += [
+        {
+            "file": f"{code}.xlsx",
+            "opcc_code": code,
+            "verdict": "rejected",
+            "errors": 1,
+            "warnings": 0,
+            "signoff_date": None,
+            "superseded_by": "",
+        }
+        for code in sorted(REJECTED)
+    ]
+    rows += [
+        {
+            "file": "kent-draft.xlsx",
+            "opcc_code": "kent",
+            "verdict": "superseded",
+            "errors": 0,
+            "warnings": 0,
+            "signoff_date": dt.date(2025, 5, 1),
+            "superseded_by": "kent-return.xlsx",
+        },
+        {
+            "file": "=cmd.xlsx",
+            "opcc_code": "",
+            "verdict": "rejected",
+            "errors": 1,
+            "warnings": 0,
+            "signoff_date": None,
+            "superseded_by": "",
+        },
+    ]
+    log = pd.DataFrame(rows).sort_values("file", ignore_index=True)
+    # Columns a richer log may carry: none of them belongs in a shared benchmark.
+    return log.assign(
+        path="/home/apcc/input/" + log["file"],
+        contact_name=CONTACT_NAME,
+        contact_email=CONTACT_EMAIL,
+    )
+
+
+def objective(code: str, number: int, text: str, measure: str, commentary: str, row: int) -> dict:
+    return {
+        "opcc_code": code,
+        "number": number,
+        "objective": text,
+        "related_themes": "3, 13",
+        "measure": measure,
+        "baseline": "2.1",
+        "target": "Halve the gap by 2027",
+        "progress": "On track",
+        "commentary": commentary,
+        "sheet": "Objectives",
+        "row": row,
+    }
+
+
+def objectives() -> pd.DataFrame:
+    rows = [
+        objective("kent", 2, "Widen engagement", FORMULAS[1], "", 6),
+        objective("kent", 1, FORMULAS[0], "Stop and search disparity", FORMULAS[2], 5),
+        objective("dorset", 1, "Representative workforce", "Staff survey", FORMULAS[3], 5),
+        objective("surrey", 1, "From a rejected return", "", "", 5),
+    ]
+    return pd.DataFrame(rows, columns=OBJECTIVE_COLUMNS)
+
+
+def inputs() -> dict:
+    responses = pd.concat(
+        [*ACCEPTED.values(), responses_for("surrey", default="Met")], ignore_index=True
+    )
+    return {
+        "members": MEMBERS,
+        "returns_log": returns_log(),
+        "scores": scoring.score(responses, FW),
+        "responses": responses,
+        "objectives": objectives(),
+        "framework": FW,
+        "year": YEAR,
+        "generated": GENERATED,
+    }
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("benchmark")
+    return benchmark.write_benchmark(folder / "benchmark-2025-26.xlsx", **inputs())
+
+
+@pytest.fixture(scope="module")
+def book(written) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(written)
+
+
+def table_rows(ws, name: str) -> list[dict]:
+    """The body rows of an Excel table as dicts keyed by its header."""
+    table = ws.tables[name]
+    cells = list(ws[table.ref])
+    header = [c.value for c in cells[0]]
+    return [dict(zip(header, (c.value for c in row), strict=True)) for row in cells[1:]]
+
+
+def test_sheets_are_in_order_with_tables_and_frozen_headers(book):
+    assert book.sheetnames == [
+        "Levels",
+        "National summary",
+        "Criteria",
+        "Regions",
+        "Objectives",
+        "Returns",
+    ]
+    for sheet in ("Levels", "Criteria", "Objectives", "Returns", "Regions"):
+        ws = book[sheet]
+        table = ws.tables[f"{sheet}Table"]
+        assert table.ref.startswith(f"A{benchmark.HEADER_ROW}:")
+        assert table.autoFilter is not None
+        assert ws.freeze_panes.endswith(str(benchmark.HEADER_ROW + 1))
+    assert book["Levels"].freeze_panes == f"C{benchmark.HEADER_ROW + 1}"
+    assert book.properties.creator == "APCC"
+    assert book.properties.created == dt.datetime(2026, 5, 1)
+
+
+def test_levels_lists_all_43_members_with_their_status_and_scored_levels(book):
+    rows = table_rows(book["Levels"], "LevelsTable")
+    assert [r["Member code"] for r in rows] == MEMBERS["code"].tolist()
+    assert len(rows) == 43
+    status = {r["Member code"]: r["Return status"] for r in rows}
+    assert status["kent"] == "accepted"  # its superseded draft does not matter
+    assert status["lancashire"] == "accepted with warnings"
+    assert status["surrey"] == status["suffolk"] == "rejected"
+    assert status["west-midlands"] == "no return"
+    assert sum(s == "no return" for s in status.values()) == 43 - len(ACCEPTED) - len(REJECTED)
+
+    themes = scoring.score(pd.concat(ACCEPTED.values()), FW).themes
+    sections = scoring.score(pd.concat(ACCEPTED.values()), FW).sections
+    for row in rows:
+        code = row["Member code"]
+        for theme in FW.themes:
+            got = row[benchmark.theme_label(theme.number, theme.title)]
+            if code in ACCEPTED:
+                expected = themes.loc[
+                    (themes["opcc_code"] == code) & (themes["theme"] == theme.number), "level"
+                ].item()
+                assert got == expected
+            else:
+                assert got is None
+        for section in FW.sections:
+            got = row[benchmark.section_label(section.number, section.title)]
+            if code in ACCEPTED:
+                assert (
+                    got
+                    == sections.loc[
+                        (sections["opcc_code"] == code) & (sections["section"] == section.number),
+                        "level",
+                    ].item()
+                )
+            else:
+                assert got is None
+    by_code = {r["Member code"]: r for r in rows}
+    assert by_code["dorset"]["3 Effective Community Engagement"] == "Not yet Developing"
+    assert by_code["dorset"]["Themes at Advancing"] == 15
+    assert by_code["essex"]["Themes at Not yet Developing"] == 16
+    assert by_code["essex"]["Criteria satisfied"] == 0
+    assert by_code["avon-and-somerset"]["Criteria satisfied"] == 1
+    assert by_code["lancashire"]["Not applicable claims"] == 1
+    assert by_code["surrey"]["Criteria satisfied"] is None
+    assert by_code["surrey"]["Themes at Advancing"] is None
+
+
+def test_level_cells_are_coloured_by_level_with_the_word_visible(book):
+    ws = book["Levels"]
+    seen = set()
+    for row in ws.iter_rows(min_row=benchmark.HEADER_ROW + 1):
+        for cell in row:
+            if cell.value in benchmark.LEVEL_FILLS:
+                assert cell.fill.fgColor.rgb.endswith(benchmark.LEVEL_FILLS[cell.value])
+                assert cell.font.color.rgb.endswith(benchmark.TEXT_COLOUR)
+                seen.add(cell.value)
+    assert seen == set(LEVEL_LADDER)
+    assert len(set(benchmark.LEVEL_FILLS.values())) == len(LEVEL_LADDER)
+
+
+def test_national_counts_add_up_to_members_with_a_return_and_median_is_the_lower_middle(book):
+    ws = book["National summary"]
+    rows = table_rows(ws, "NationalThemesTable")
+    assert [r["Theme"] for r in rows] == [f"{t.number} {t.title}" for t in FW.themes]
+    for row in rows:
+        counts = [row[level] for level in LEVEL_LADDER]
+        assert sum(counts) == row["Members with a return"] == len(ACCEPTED)
+    theme3 = rows[2]
+    assert [theme3[level] for level in LEVEL_LADDER] == [2, 1, 0, 3]
+    assert theme3["Median level"] == "Developing"
+    assert rows[0]["Median level"] == "Advancing"  # ranks 0, 3, 3, 3, 3, 3
+    sections = table_rows(ws, "NationalSectionsTable")
+    assert len(sections) == 4
+    assert all(r["Members with a return"] == len(ACCEPTED) for r in sections)
+    note = ws.cell(2, 1).value
+    assert "lower of the two middle levels" in note and "6 members" in note
+
+
+def test_national_summary_has_a_native_stacked_bar_chart(written):
+    with zipfile.ZipFile(written) as archive:
+        charts = [n for n in archive.namelist() if n.startswith("xl/charts/chart")]
+        assert len(charts) == 1
+        root = ElementTree.fromstring(archive.read(charts[0]))
+    ns = {"c": "http://schemas.openxmlformats.org/drawingml/2006/chart"}
+    bar = root.find(".//c:barChart", ns)
+    assert bar.find("c:barDir", ns).get("val") == "bar"
+    assert bar.find("c:grouping", ns).get("val") == "stacked"
+    assert bar.find("c:overlap", ns).get("val") == "100"
+    series = bar.findall("c:ser", ns)
+    assert len(series) == len(LEVEL_LADDER)
+    categories = series[0].find("c:cat//c:f", ns).text
+    assert categories == "'National summary'!$A$5:$A$20"
+    fills = [s.find(".//{*}solidFill/{*}srgbClr").get("val") for s in series]
+    assert fills == [benchmark.LEVEL_FILLS[level] for level in LEVEL_LADDER]
+
+
+def test_criteria_are_sorted_least_met_first(book):
+    rows = table_rows(book["Criteria"], "CriteriaTable")
+    assert len(rows) == len(FW.criteria)
+    shares = [r["Share satisfying it"] for r in rows]
+    assert shares == sorted(shares)
+    assert {r["Members with a return"] for r in rows} == {len(ACCEPTED)}
+    first = rows[0]
+    # 3.1.a: Dorset Not met and Essex blank -> 4 of 6 (Surrey's rejected return is left out).
+    assert (first["Criterion"], first["Members satisfying it"]) == ("3.1.a", 4)
+    na = {r["Criterion"]: r["Not applicable claims"] for r in rows}
+    assert na["9.3.a"] == na["5.1.a"] == 1
+    ws = book["Criteria"]
+    header = [c.value for c in ws[benchmark.HEADER_ROW]]
+    share = ws.cell(benchmark.HEADER_ROW + 1, header.index("Share satisfying it") + 1)
+    assert share.number_format == "0%"
+
+
+def test_regions_summarise_every_member_and_return(book):
+    rows = table_rows(book["Regions"], "RegionsTable")
+    assert [r["Region"] for r in rows] == list(members.REGIONS)
+    assert sum(r["Members"] for r in rows) == 43
+    assert sum(r["Accepted returns"] for r in rows) == len(ACCEPTED)
+    themes_at = [f"Themes at {level}" for level in LEVEL_LADDER]
+    assert sum(r[c] for r in rows for c in themes_at) == 16 * len(ACCEPTED)
+    south_east = next(r for r in rows if r["Region"] == "South East")  # Kent alone
+    assert south_east["Accepted returns"] == 1
+    assert south_east["Section 1 median level"] == "Developing"
+
+
+def test_objectives_are_text_never_formulas(book, written):
+    rows = table_rows(book["Objectives"], "ObjectivesTable")
+    assert [(r["Member code"], r["No."]) for r in rows] == [("dorset", 1), ("kent", 1), ("kent", 2)]
+    kent = rows[1]
+    assert kent["Objective"] == "=1+1"
+    assert kent["Policing body"] == "Kent Police and Crime Commissioner"
+    assert rows[2]["Measure"] == FORMULAS[1]
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value[:1] in "=+-@":
+                    assert cell.data_type == "s", (ws.title, cell.coordinate)
+    with zipfile.ZipFile(written) as archive:
+        sheets = [n for n in archive.namelist() if re.match(r"xl/worksheets/sheet\d+\.xml", n)]
+        for name in sheets:
+            assert "<f>" not in archive.read(name).decode(), name
+
+
+def test_returns_list_files_and_members_with_no_return(book):
+    rows = table_rows(book["Returns"], "ReturnsTable")
+    files = [r for r in rows if r["File"]]
+    assert len(files) == len(returns_log())
+    kent = {r["File"]: r for r in rows if r["Member code"] == "kent"}
+    assert kent["kent-draft.xlsx"]["Status"] == "superseded"
+    assert kent["kent-draft.xlsx"]["Superseded by"] == "kent-return.xlsx"
+    assert kent["kent-return.xlsx"]["Supersedes"] == "kent-draft.xlsx"
+    assert kent["kent-return.xlsx"]["Sign-off date"] == dt.datetime(2025, 6, 30)
+    assert rows[-1]["File"] == "=cmd.xlsx" and rows[-1]["Member code"] is None
+    no_return = [r["Member code"] for r in rows if r["Status"] == "no return"]
+    assert len(no_return) == 43 - len(ACCEPTED) - len(REJECTED)
+    assert "west-midlands" in no_return
+    assert all(r["File"] is None for r in rows if r["Status"] == "no return")
+
+
+def test_no_personal_data_or_paths_anywhere(book):
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                text = str(cell.value or "")
+                assert CONTACT_NAME not in text and "@opcc" not in text, cell.coordinate
+                assert "/home/apcc" not in text and "contact" not in text.lower()
+
+
+def test_the_same_inputs_give_the_same_bytes(tmp_path, written):
+    again = benchmark.write_benchmark(tmp_path / "again.xlsx", **inputs())
+    assert outputs.sha256_file(again) == outputs.sha256_file(written)
+
+
+def test_a_batch_with_no_accepted_return_still_gives_a_benchmark(tmp_path):
+    log = returns_log().query("verdict == 'rejected'")
+    empty = pd.DataFrame(columns=responses_for("x").columns)
+    path = benchmark.write_benchmark(
+        tmp_path / "b.xlsx",
+        members=MEMBERS,
+        returns_log=log,
+        scores=scoring.score(empty, FW),
+        responses=empty,
+        objectives=pd.DataFrame(columns=OBJECTIVE_COLUMNS),
+        framework=FW,
+        year=YEAR,
+        generated=GENERATED,
+    )
+    book = openpyxl.load_workbook(path)
+    statuses = {r["Return status"] for r in table_rows(book["Levels"], "LevelsTable")}
+    assert statuses == {"rejected", "no return"}
+    national = table_rows(book["National summary"], "NationalThemesTable")
+    assert {r["Members with a return"] for r in national} == {0}
+    assert {r["Median level"] for r in national} == {None}
+
+
+def test_a_bad_year_or_log_is_refused():
+    with pytest.raises(benchmark.BenchmarkError, match="2025-26"):
+        benchmark.build_benchmark(**{**inputs(), "year": "2025"})
+    with pytest.raises(benchmark.BenchmarkError, match="verdict"):
+        benchmark.build_benchmark(
+            **{**inputs(), "returns_log": returns_log().drop(columns="verdict")}
+        )
+
+
+def test_lower_median_never_averages():
+    assert benchmark.lower_median_level([0, 3]) == "Not yet Developing"
+    assert benchmark.lower_median_level([3, 1, 2]) == "Achieving"
+    assert benchmark.lower_median_level([]) == ""
+
+
+@needs_libreoffice
+@pytest.mark.libreoffice
+def test_libreoffice_opens_the_benchmark_and_keeps_its_tables(written, tmp_path):
+    converted = recalculate([written], tmp_path / "lo")[0]
+    book = openpyxl.load_workbook(converted)
+    assert book.sheetnames[:2] == ["Levels", "National summary"]
+    rows = table_rows(book["Levels"], next(iter(book["Levels"].tables)))
+    assert len(rows) == 43
+    assert {r["Return status"] for r in rows} == {
+        "accepted",
+        "accepted with warnings",
+        "rejected",
+        "no return",
+    }
+    assert book["Objectives"]["D6"].value == "=1+1"
+    with zipfile.ZipFile(converted) as archive:
+        assert any(n.startswith("xl/charts/") for n in archive.namelist())

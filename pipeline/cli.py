@@ -326,7 +326,7 @@ def demo_command(
     year = year or workbook.default_year(datetime.date.today())
     try:
         made = demo.make_demo_returns(
-            out_dir or Path("output") / "demo-returns" / year,
+            out_dir or demo.DEFAULT_FOLDER / year,
             seed=seed,
             year=year,
             members=load_member_list(members_file),
@@ -466,6 +466,95 @@ def _checked_batch(paths, members_file: Path | None, year: str | None, passwords
             "files, or the folder that holds them."
         )
     return validate.check_returns(found, member_list, year=year, passwords=passwords)
+
+
+@main.command("report")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the reports. Default: output/<year>/reports/.",
+)
+@click.option(
+    "--template",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Word style template. Default: templates/report.docx.",
+)
+@members_option
+@click.option("--year", default=None, help="Reject returns for any other year, e.g. 2025-26.")
+@click.option(
+    "--passwords",
+    "passwords_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help=PASSWORDS_HELP,
+)
+@click.option("--force", is_flag=True, help="Overwrite reports even if someone has edited them.")
+@click.option(
+    "--date",
+    "generated",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    default=None,
+    help="Date printed on the reports (YYYY-MM-DD), for repeatable files. Default: today.",
+)
+def report_command(
+    paths: tuple[Path, ...],
+    out_dir: Path | None,
+    template: Path | None,
+    members_file: Path | None,
+    year: str | None,
+    passwords_file: Path | None,
+    force: bool,
+    generated,
+) -> None:
+    """Write each accepted return's Equality Report: an editable, accessible Word document.
+
+    PATH may be files or folders (searched recursively). Writes one report per accepted
+    return, OUT/<code>-equality-report-<year>.docx. A report someone has edited since it was
+    generated is left as it is and the new one is written beside it (.new.docx); --force
+    overwrites. Restyle the reports by restyling the template in Word.
+
+    \b
+    Example:
+        equality report input --out /tmp/reports
+        equality report input/kent.xlsx --template my-report.docx --date 2026-05-01
+    """
+    import datetime
+
+    from pipeline import manifest, report, validate
+
+    batch = _checked_batch(paths, members_file, year, passwords_file)
+    if not batch.returns:
+        raise click.ClickException(
+            "No report written: no return could be used. Run `equality validate` for the reasons."
+        )
+    try:
+        outcomes = report.report_returns(
+            batch.returns,
+            framework.load(),
+            load_member_list(members_file),
+            out_dir=out_dir,
+            template=template,
+            generated=generated.date() if generated else datetime.date.today(),
+            force=force,
+        )
+    except (report.ReportError, manifest.ManifestError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    for outcome in outcomes:
+        click.echo(f"{outcome.path}: {outcome.status}")
+        if outcome.status in ("kept-edited", "overwritten"):
+            click.echo(f"  {outcome.message}", err=True)
+    skipped = batch.log[batch.log["verdict"].isin([validate.REJECTED, validate.SUPERSEDED])]
+    if len(skipped):
+        click.echo(
+            f"No report for {len(skipped)} file(s) rejected or superseded "
+            f"({', '.join(skipped['file'])}); run `equality validate` for the reasons.",
+            err=True,
+        )
 
 
 if __name__ == "__main__":

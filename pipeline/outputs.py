@@ -55,11 +55,18 @@ def write_atomically(path: Path, write: Callable[[Path], None], *, office: bool 
         write(tmp)
         if office:
             _fix_zip_times(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are shared files
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 def write_bytes_atomically(path: Path, data: bytes) -> Path:

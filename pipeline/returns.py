@@ -69,3 +69,6 @@ class Return:
     profile_cells: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: File modification time (seconds), the last tie-break between two returns of one OPCC.
     modified: float = 0.0
+    #: Where each column was found on the criterion and objectives sheets: sheet -> column key ->
+    #: letter, so that a problem in a frame row (sheet, row) can name its cell.
+    column_letters: dict[str, dict[str, str]] = field(default_factory=dict)

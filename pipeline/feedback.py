@@ -1,0 +1,297 @@
+"""Feedback people can act on without a phone call.
+
+The APCC gets one validation summary (every file's verdict, every problem). Each OPCC whose return
+has problems gets a copy of its own workbook with every problem cell shaded and commented, and a
+first sheet, Feedback, listing them: ready to email back. Inputs are only ever read, and no text
+from a return is ever written as a formula: every string goes in as a plain string.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.worksheet import Worksheet
+
+from pipeline import ingest, outputs
+from pipeline.problems import ERROR, WARNING, Code, where
+from pipeline.validate import REJECTED, SUPERSEDED, WITH_WARNINGS, Batch
+from pipeline.workbook import save as save_book
+
+FEEDBACK_SHEET = "Feedback"
+SUMMARY_NAME = "validation-summary.xlsx"
+FEEDBACK_NAME = "{name}-feedback.xlsx"
+COMMENT_AUTHOR = "APCC equality check"
+#: Shading of a problem cell: light red for an error, light orange for a warning.
+FILLS = {
+    ERROR: PatternFill("solid", fgColor="FFC7CE"),
+    WARNING: PatternFill("solid", fgColor="FCD5B4"),
+}
+# Files we make from scratch carry this date, so that the same batch gives the same bytes.
+_STAMP = dt.datetime(*outputs.ZIP_EPOCH)
+_BOLD = Font(bold=True)
+_TITLE = Font(bold=True, size=14)
+_HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+_WRAP = Alignment(wrap_text=True, vertical="top")
+_LINK = Font(color="0563C1", underline="single")
+
+_LOG_HEADERS = {
+    "file": "File",
+    "opcc_code": "OPCC",
+    "verdict": "Verdict",
+    "errors": "Errors",
+    "warnings": "Warnings",
+    "signoff_date": "Sign-off date",
+    "superseded_by": "Superseded by",
+    "path": "Path",
+}
+_PROBLEM_HEADERS = {
+    "code": "Code",
+    "severity": "Severity",
+    "file": "File",
+    "opcc_code": "OPCC",
+    "sheet": "Sheet",
+    "cell": "Cell",
+    "message": "Message",
+    "fix": "How to fix",
+}
+_FEEDBACK_HEADERS = ("Code", "Severity", "Sheet", "Cell", "Problem", "How to fix")
+
+
+def write_validation_summary(batch: Batch, path: Path) -> Path:
+    """One workbook for the APCC: each file's verdict (Returns), every problem (Problems), and
+    the catalogue of rules (Rules)."""
+    book = _new_book()
+    returns = book.create_sheet("Returns")
+    _table(returns, batch.log, _LOG_HEADERS, widths=(40, 24, 22, 8, 10, 14, 40, 60))
+    problems = book.create_sheet("Problems")
+    _table(problems, batch.problems, _PROBLEM_HEADERS, widths=(7, 9, 36, 22, 22, 7, 90, 70))
+    rules = book.create_sheet("Rules")
+    catalogue = pd.DataFrame(
+        [
+            {"code": c.name, "name": c.rule.name, "severity": c.severity, "title": c.rule.title}
+            for c in Code
+        ]
+    )
+    headers = {"code": "Code", "name": "Name", "severity": "Severity", "title": "Rule"}
+    _table(rules, catalogue, headers, widths=(7, 22, 9, 36))
+    return save_book(book, Path(path))
+
+
+def write_feedback(batch: Batch, out_dir: Path) -> list[Path]:
+    """DIR/<code>-feedback.xlsx for every return with problems (superseded ones excepted: the
+    OPCC's later return is the one that counts). Returns the files written, sorted."""
+    written = []
+    log = batch.log.set_index("file", drop=False)
+    for file, name in feedback_names(batch.log).items():
+        problems = batch.problems[batch.problems["file"] == file]
+        target = outputs.inside(Path(out_dir), name)
+        written.append(_write_one(log.loc[file], problems, target))
+    return sorted(written)
+
+
+def write_outputs(batch: Batch, out_dir: Path) -> list[Path]:
+    """The validation summary and every feedback workbook, all in `out_dir`."""
+    summary = write_validation_summary(batch, outputs.inside(Path(out_dir), SUMMARY_NAME))
+    return [summary, *write_feedback(batch, out_dir)]
+
+
+def feedback_names(log: pd.DataFrame) -> dict[str, str]:
+    """File (as in the log) -> name of its feedback workbook, for every file that gets one.
+
+    Named by member code (never by text inside a return), else by the file's own name; a second
+    file for one member gets its file name added."""
+    wanted = log[(log["errors"] + log["warnings"] > 0) & (log["verdict"] != SUPERSEDED)]
+    # Usable returns claim the plain name first, so an OPCC's main feedback is easy to find.
+    order = sorted(
+        wanted.itertuples(index=False), key=lambda row: (row.verdict == REJECTED, row.file)
+    )
+    names: dict[str, str] = {}
+    for row in order:
+        stem = outputs.safe_name(Path(row.file).stem)
+        base = row.opcc_code or stem
+        name, counter = (base if base not in names.values() else f"{base}-{stem}"), 2
+        while name in names.values():
+            name, counter = f"{base}-{stem}-{counter}", counter + 1
+        names[row.file] = name
+    return {file: FEEDBACK_NAME.format(name=names[file]) for file in sorted(names)}
+
+
+def _write_one(entry: pd.Series, problems: pd.DataFrame, target: Path) -> Path:
+    book = ingest.load_for_editing(Path(entry["path"]))
+    copied = book is not None
+    if book is None:
+        book = _new_book()
+    else:
+        for problem in problems.itertuples(index=False):
+            _mark(book, problem)
+    _feedback_sheet(book, entry, problems, copied)
+    return save_book(book, target)
+
+
+def _mark(book: Workbook, problem) -> None:
+    """Shade the problem's cell and add a comment with what is wrong and how to fix it."""
+    if not problem.sheet or not problem.cell or problem.sheet not in book.sheetnames:
+        return
+    ws = book[problem.sheet]
+    try:
+        cell = ws[problem.cell]
+    except (ValueError, KeyError):
+        return
+    if isinstance(cell, MergedCell):
+        for merged in ws.merged_cells.ranges:
+            if problem.cell in merged:
+                cell = ws.cell(merged.min_row, merged.min_col)
+                break
+    cell.fill = FILLS[problem.severity]
+    text = _clean(f"{problem.code}: {_what(problem)}\n\nHow to fix: {problem.fix}")
+    if cell.comment is not None:  # the OPCC's own note, or a second problem in the same cell
+        text = f"{cell.comment.text}\n\n{text}"
+    comment = Comment(text, COMMENT_AUTHOR)
+    comment.width, comment.height = 360, 220
+    cell.comment = comment
+
+
+def _what(problem) -> str:
+    """The message without its location prefix: a comment already sits on the cell."""
+    prefix = where(problem.file, problem.sheet, problem.cell) + " "
+    return problem.message.removeprefix(prefix)
+
+
+def _feedback_sheet(book: Workbook, entry: pd.Series, problems: pd.DataFrame, copied: bool) -> None:
+    title = FEEDBACK_SHEET
+    while title in book.sheetnames:
+        title = f"APCC {title}" if title == FEEDBACK_SHEET else f"{title} 2"
+    ws = book.create_sheet(title, 0)
+    for sheet in book.worksheets:
+        sheet.sheet_view.tabSelected = False
+    ws.sheet_view.tabSelected = True
+    book.active = 0
+    errors, warnings = int(entry["errors"]), int(entry["warnings"])
+    if entry["verdict"] == REJECTED:
+        verdict = (
+            f"Your return could not be used: it has {errors} error(s) (codes starting E). "
+            "Please put them right and email the workbook to the APCC again."
+        )
+    elif entry["verdict"] == WITH_WARNINGS:
+        verdict = (
+            f"Your return was accepted and scored, with {warnings} warning(s). Please check each "
+            "one; where the fix changes an answer, correct the workbook and email it to the APCC "
+            "again."
+        )
+    else:
+        verdict = "Your return was accepted."
+    marked = (
+        "Each problem in a cell is also marked in this copy of your workbook: the cell is shaded "
+        "(red for an error, orange for a warning) and has a comment saying what to do. Click a "
+        "cell reference below to go to it."
+        if copied
+        else "The file could not be opened, so the problems are listed here only."
+    )
+    intro = [
+        ("Feedback on your Equality Framework self-assessment", _TITLE),
+        (f"File: {entry['file']}", _BOLD),
+        (f"Member code: {entry['opcc_code'] or 'not identified'}", None),
+        (verdict, None),
+        (marked, None),
+    ]
+    for number, (text, font) in enumerate(intro, start=1):
+        cell = _put(ws, number, 1, text)
+        ws.merge_cells(start_row=number, start_column=1, end_row=number, end_column=6)
+        cell.alignment = _WRAP
+        if font is not None:
+            cell.font = font
+        ws.row_dimensions[number].height = 15 * max(1, len(text) // 150 + 1) + 3
+    header = len(intro) + 2
+    for column, label in enumerate(_FEEDBACK_HEADERS, start=1):
+        cell = _put(ws, header, column, label)
+        cell.font, cell.fill = _BOLD, _HEADER_FILL
+    for offset, problem in enumerate(problems.itertuples(index=False), start=1):
+        row = header + offset
+        values = (problem.code, problem.severity, problem.sheet, problem.cell)
+        for column, value in enumerate((*values, _what(problem), problem.fix), start=1):
+            _put(ws, row, column, value).alignment = _WRAP
+        _fit(ws, row, [(_what(problem), 80), (problem.fix, 60)])
+        if copied and problem.sheet in book.sheetnames and problem.cell:
+            link = ws.cell(row=row, column=4)
+            sheet = problem.sheet.replace("'", "''")
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{sheet}'!{problem.cell}")
+            link.font = _LINK
+    for column, width in zip("ABCDEF", (7, 9, 22, 7, 80, 60), strict=True):
+        ws.column_dimensions[column].width = width
+    ws.freeze_panes = ws.cell(row=header + 1, column=1)
+    _print_wide(ws)
+
+
+def _fit(ws: Worksheet, row: int, texts: list[tuple[str, float]]) -> None:
+    """A row tall enough for its wrapped texts (neither openpyxl nor LibreOffice sizes it)."""
+    lines = max((len(text) // max(int(width * 1.1), 1) + 1 for text, width in texts), default=1)
+    if lines > 1:
+        ws.row_dimensions[row].height = 15 * min(lines, 20) + 3
+
+
+def _print_wide(ws: Worksheet) -> None:
+    """Landscape, every column on one page width: the message and the fix belong together."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _new_book() -> Workbook:
+    book = Workbook()
+    book.remove(book.active)
+    book.properties.creator = COMMENT_AUTHOR
+    book.properties.created = _STAMP
+    book.properties.modified = _STAMP
+    return book
+
+
+def _table(ws: Worksheet, frame: pd.DataFrame, headers: dict[str, str], widths) -> None:
+    for column, label in enumerate(headers.values(), start=1):
+        cell = _put(ws, 1, column, label)
+        cell.font, cell.fill = _BOLD, _HEADER_FILL
+    for row, record in enumerate(frame[list(headers)].itertuples(index=False), start=2):
+        for column, value in enumerate(record, start=1):
+            cell = _put(ws, row, column, value)
+            if isinstance(value, dt.date):
+                cell.number_format = "dd/mm/yyyy"
+            if isinstance(value, str) and len(value) > 40:
+                cell.alignment = _WRAP
+    for index, width in enumerate(widths, start=1):
+        ws.column_dimensions[ws.cell(row=1, column=index).column_letter].width = width
+    for row, record in enumerate(frame[list(headers)].itertuples(index=False), start=2):
+        _fit(
+            ws,
+            row,
+            [(str(v), w) for v, w in zip(record, widths, strict=False) if isinstance(v, str)],
+        )
+    ws.freeze_panes = "A2"
+    _print_wide(ws)
+    if len(frame):
+        ws.auto_filter.ref = ws.dimensions
+
+
+def _put(ws: Worksheet, row: int, column: int, value: object):
+    """Write a value; a string is always stored as a string, never read as a formula."""
+    cell = ws.cell(row=row, column=column)
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return cell
+    if isinstance(value, str):
+        cell.value = _clean(value)
+        cell.data_type = "s"
+    else:
+        cell.value = value
+    return cell
+
+
+def _clean(text: str) -> str:
+    """Characters a workbook cannot hold removed, and the text kept within Excel's cell limit."""
+    return ILLEGAL_CHARACTERS_RE.sub("", text)[:32_000]

@@ -1,0 +1,891 @@
+"""Reading one returned workbook into tidy frames, whatever happened to it on the way back.
+
+Returns come back after weeks in Excel, LibreOffice or Google Sheets, so nothing is found by
+position: sheets are recognised by their content, columns by their header labels, criterion rows by
+id (or, when ids were lost, by the criterion text). A file that cannot be trusted never raises:
+`read_return` gives (None, [errors]) and every doubt along the way becomes a coded warning.
+
+Safety comes first because returns arrive by email: the file type is sniffed from its bytes, zip
+sizes are checked before anything is unpacked, XML that declares entities is refused (and openpyxl
+parses through defusedxml), macros are never loaded, and the input file is only ever read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import hashlib
+import io
+import re
+import warnings
+import zipfile
+import zlib
+from collections import Counter
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import defusedxml
+import msoffcrypto
+import olefile
+import openpyxl
+import pandas as pd
+from openpyxl.utils import get_column_letter
+
+from pipeline import framework as framework_module
+from pipeline import layout, normalise
+from pipeline.problems import Code, Problem, listing
+from pipeline.returns import COMMENTARY_COLUMNS, OBJECTIVE_COLUMNS, RESPONSE_COLUMNS, Return
+
+if not openpyxl.DEFUSEDXML:  # pragma: no cover - defusedxml is a declared dependency
+    raise ImportError("defusedxml must be installed: openpyxl parses untrusted returns with it.")
+
+#: The most a workbook may unpack to. A return is a few MB at most; a zip bomb is far more.
+DEFAULT_MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+_XML_PART = re.compile(r"\.(xml|rels|vml)$", re.IGNORECASE)
+_ENTITY_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
+_HEADER_SCAN_ROWS = 40
+_YEAR_IN_NAME = re.compile(r"(?<!\d)(\d{4})[-_ ](\d{2})(?!\d)")
+_WORKBOOK_NAME = re.compile(r"^(?P<code>[a-z0-9-]+?)-equality-self-assessment", re.IGNORECASE)
+_FUZZY_CUTOFF = 0.85
+
+
+class _Rejected(Exception):
+    """Stops reading a return; carries the errors that say why."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(problems[0].message)
+        self.problems = problems
+
+
+@dataclass
+class Sheet:
+    """A worksheet's values as a grid (row 1 is rows[0]), with the title the OPCC sees."""
+
+    title: str
+    rows: list[tuple]
+
+    def value(self, row: int, column: int) -> object:
+        if 1 <= row <= len(self.rows) and 1 <= column <= len(self.rows[row - 1]):
+            return self.rows[row - 1][column - 1]
+        return None
+
+
+@dataclass
+class _Table:
+    """A sheet with a header row: column key -> column number; data starts below `header`."""
+
+    sheet: Sheet
+    header: int
+    columns: dict[str, int]
+
+    def value(self, row: int, key: str) -> object:
+        column = self.columns.get(key)
+        return self.sheet.value(row, column) if column else None
+
+    def cell(self, row: int, key: str) -> str:
+        column = self.columns.get(key)
+        return f"{get_column_letter(column)}{row}" if column and row else ""
+
+    def letters(self) -> dict[str, str]:
+        return {key: get_column_letter(column) for key, column in self.columns.items()}
+
+
+@dataclass
+class _Found:
+    """A criterion row found on a sheet, before duplicates are settled."""
+
+    criterion_id: str
+    table: _Table
+    row: int
+    id_value: str
+    by_text: bool
+    has_input: bool
+
+
+@dataclass
+class _Reader:
+    """What one read of one file collects; `problems` grows as the workbook is walked."""
+
+    file: str
+    framework: framework_module.Framework
+    epoch: dt.date
+    problems: list[Problem] = field(default_factory=list)
+    code: str = ""
+
+    def warn(self, rule: Code, sheet: str = "", cell: str = "", /, **values: object) -> None:
+        self.problems.append(
+            rule.problem(file=self.file, sheet=sheet, cell=cell, opcc_code=self.code, **values)
+        )
+
+
+# --- the public entry points ---------------------------------------------------------------------
+
+
+def read_return(
+    path: Path,
+    *,
+    passwords: Mapping[str, str] | None = None,
+    max_unzipped_bytes: int = DEFAULT_MAX_UNZIPPED_BYTES,
+    framework: framework_module.Framework | None = None,
+    member_codes: Collection[str] | None = None,
+) -> tuple[Return | None, list[Problem]]:
+    """One returned workbook as a Return plus warnings, or (None, errors) when it cannot be used.
+
+    `framework` is the edition returns are assessed against (default: the current one);
+    `member_codes` lets a member code be recognised inside a free-form file name.
+    """
+    path = Path(path)
+    framework = framework or framework_module.load()
+    try:
+        data, modified = _read_bytes(path, max_unzipped_bytes)
+        digest = hashlib.sha256(data).hexdigest()
+        data = _decrypt(data, path.name, passwords or {})
+        has_macros = _check_package(data, path.name, max_unzipped_bytes)
+        sheets, epoch, properties = _load_sheets(data, path.name)
+        reader = _Reader(path.name, framework, epoch)
+        if has_macros:
+            reader.warn(Code.W121)
+        built = _build_return(reader, sheets, properties, path, digest, modified, member_codes)
+        return built, reader.problems
+    except _Rejected as rejected:
+        return None, rejected.problems
+
+
+def load_for_editing(
+    path: Path, *, max_unzipped_bytes: int = DEFAULT_MAX_UNZIPPED_BYTES
+) -> openpyxl.Workbook | None:
+    """The workbook with its formulas and formatting, to annotate a copy; None when it cannot be
+    opened safely without a password (the same checks as `read_return`). The file is only read."""
+    try:
+        data, _ = _read_bytes(Path(path), max_unzipped_bytes)
+        _check_package(data, Path(path).name, max_unzipped_bytes)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return openpyxl.load_workbook(io.BytesIO(data), keep_vba=False, keep_links=False)
+    except _Rejected:
+        return None
+    except Exception:  # a workbook openpyxl cannot rebuild gets a Feedback-only workbook
+        return None
+
+
+def codes_in_name(name: str, codes: Collection[str]) -> list[str]:
+    """Member codes spelled out in a file name ("Kent OPCC return.xlsx" -> kent), longest first."""
+    tokens = normalise.member_code(Path(name).stem).split("-")
+    found = []
+    for code in codes:
+        parts = code.split("-")
+        if any(tokens[i : i + len(parts)] == parts for i in range(len(tokens) - len(parts) + 1)):
+            found.append(code)
+    return sorted(found, key=lambda code: (-len(code.split("-")), code))
+
+
+# --- the file: bytes, type, encryption, package safety ------------------------------------------
+
+
+def _reject(file: str, rule: Code, /, **values: object) -> _Rejected:
+    return _Rejected([rule.problem(file=file, **values)])
+
+
+def _read_bytes(path: Path, limit: int) -> tuple[bytes, float]:
+    try:
+        if not path.exists():
+            raise _reject(path.name, Code.E014, detail="the file does not exist.")
+        if not path.is_file():
+            raise _reject(path.name, Code.E014, detail="the path is a folder, not a file.")
+        stat = path.stat()
+        if stat.st_size > limit:
+            raise _reject(
+                path.name, Code.E004, size=_megabytes(stat.st_size), limit=_megabytes(limit)
+            )
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        detail = f"the file cannot be opened ({exc.strerror})."
+        raise _reject(path.name, Code.E014, detail=detail) from exc
+    if not data:
+        raise _reject(path.name, Code.E001, kind="empty (0 bytes)")
+    return data, stat.st_mtime
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:,.1f}"
+
+
+def _decrypt(data: bytes, file: str, passwords: Mapping[str, str]) -> bytes:
+    """A password-protected workbook decrypted in memory; other files pass through unchanged."""
+    if not data.startswith(_OLE_MAGIC):
+        return data
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            encrypted = ole.exists("EncryptionInfo")
+            legacy = ole.exists("Workbook") or ole.exists("Book")
+    except OSError as exc:
+        raise _reject(file, Code.E002, detail=f"damaged Office file: {exc}") from exc
+    if not encrypted:
+        kind = "a legacy Excel 97-2003 workbook (.xls)" if legacy else "an older Office document"
+        raise _reject(file, Code.E001, kind=kind)
+    by_code = {normalise.member_code(code): password for code, password in passwords.items()}
+    candidates = codes_in_name(file, by_code)
+    if not candidates:
+        raise _reject(file, Code.E005, who="the member named in the file name")
+    office = msoffcrypto.OfficeFile(io.BytesIO(data))
+    for code in candidates:
+        try:
+            office.load_key(password=by_code[code])
+            plain = io.BytesIO()
+            office.decrypt(plain)
+        except Exception:  # msoffcrypto raises several types for a wrong key or a bad file
+            continue
+        return plain.getvalue()
+    raise _reject(file, Code.E006, code=candidates[0])
+
+
+def _sniff(data: bytes, file: str) -> str:
+    """What a file that is not a zip holds, in words for E001."""
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith(b"%pdf"):
+        return "a PDF document"
+    if head.startswith((b"<html", b"<!doctype html")) or b"<html" in head:
+        return "a web page (HTML)"
+    if head.startswith(b"<?xml") or head.startswith(b"<"):
+        return "an XML file (perhaps 'XML Spreadsheet 2003')"
+    if head.startswith(b"{\\rtf"):
+        return "a Rich Text document"
+    try:
+        data[:4096].decode("utf-8")
+    except UnicodeDecodeError:
+        return "not a spreadsheet (its content is not recognised)"
+    if file.lower().endswith(".csv") or b"," in head or b"\t" in head:
+        return "a CSV or text file"
+    return "a text file"
+
+
+def _check_package(data: bytes, file: str, limit: int) -> bool:
+    """Refuse anything but a safe .xlsx package; True when it holds macros."""
+    if not data.startswith(_ZIP_MAGICS):
+        raise _reject(file, Code.E001, kind=_sniff(data, file))
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
+        raise _reject(file, Code.E002, detail=f"the zip archive is incomplete: {exc}") from exc
+    with archive:
+        infos = archive.infolist()
+        names = {info.filename.lower() for info in infos}
+        if "mimetype" in names:
+            mimetype = archive.read("mimetype")[:100]
+            kind = (
+                "an OpenDocument spreadsheet (.ods)"
+                if b"spreadsheet" in mimetype
+                else "an OpenDocument file"
+            )
+            raise _reject(file, Code.E001, kind=kind)
+        if not any(name.startswith("xl/") for name in names):
+            kind = "a Word document" if any(n.startswith("word/") for n in names) else "a zip file"
+            raise _reject(file, Code.E001, kind=kind)
+        total = sum(info.file_size for info in infos)
+        if total > limit:
+            raise _reject(file, Code.E004, size=_megabytes(total), limit=_megabytes(limit))
+        for info in infos:
+            if _XML_PART.search(info.filename) and _declares_entities(archive, info, file):
+                raise _reject(file, Code.E003, part=info.filename)
+    return "xl/vbaproject.bin" in names
+
+
+def _declares_entities(archive: zipfile.ZipFile, info: zipfile.ZipInfo, file: str) -> bool:
+    """True when the part holds a DOCTYPE or ENTITY declaration (read in chunks, never whole)."""
+    tail = b""
+    try:
+        with archive.open(info) as part:
+            while chunk := part.read(1 << 20):
+                window = tail + chunk
+                if any(marker in window for marker in _ENTITY_MARKERS):
+                    return True
+                tail = window[-16:]
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+        raise _reject(
+            file, Code.E002, detail=f"the part '{info.filename}' is damaged: {exc}"
+        ) from exc
+    return False
+
+
+def _load_sheets(data: bytes, file: str) -> tuple[list[Sheet], dt.date, dict[str, str]]:
+    """Every worksheet's values (formulas give their last calculated value; macros never load),
+    the date system, and the custom document properties (a copy of the metadata)."""
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about extensions it does not read (slicers, Google's data validation).
+            warnings.simplefilter("ignore")
+            book = openpyxl.load_workbook(
+                io.BytesIO(data), read_only=True, data_only=True, keep_vba=False, keep_links=False
+            )
+            try:
+                sheets = [_grid(worksheet) for worksheet in book.worksheets]
+                epoch = book.epoch.date() if isinstance(book.epoch, dt.datetime) else book.epoch
+                properties = {
+                    normalise.fold(prop.name): normalise.clean_text(prop.value)
+                    for prop in book.custom_doc_props
+                }
+            finally:
+                book.close()
+    except _Rejected:
+        raise
+    except defusedxml.DefusedXmlException as exc:
+        raise _reject(file, Code.E003, part=type(exc).__name__) from exc
+    except Exception as exc:  # a broken workbook can fail anywhere inside openpyxl
+        detail = f"{type(exc).__name__}: {exc}"[:200]
+        raise _reject(file, Code.E002, detail=detail) from exc
+    if not sheets:
+        raise _reject(file, Code.E007, detail="the workbook has no worksheets.")
+    return sheets, epoch, properties
+
+
+def _grid(worksheet) -> Sheet:
+    # Tools disagree about the stored sheet dimensions; read what is actually there.
+    worksheet.reset_dimensions()
+    rows = [tuple(row) for row in worksheet.iter_rows(min_row=1, min_col=1, values_only=True)]
+    while rows and all(value is None for value in rows[-1]):
+        rows.pop()
+    return Sheet(worksheet.title, rows)
+
+
+# --- finding things in the workbook --------------------------------------------------------------
+
+
+def _match_labels(row: tuple, labels: dict[str, str]) -> dict[str, int]:
+    """Column number of each label found in a header row: exact first, then "Status *" style."""
+    cells = {col: normalise.fold(v) for col, v in enumerate(row, start=1) if v is not None}
+    wanted = {key: normalise.fold(label) for key, label in labels.items()}
+    found: dict[str, int] = {}
+    for exact in (True, False):
+        for key, label in wanted.items():
+            if key in found:
+                continue
+            for col, text in cells.items():
+                hit = text == label if exact else text.startswith(label + " ")
+                if hit and col not in found.values():
+                    found[key] = col
+                    break
+    return found
+
+
+def _find_table(sheet: Sheet, labels: dict[str, str], required: tuple[str, ...]) -> _Table | None:
+    for number, row in enumerate(sheet.rows[:_HEADER_SCAN_ROWS], start=1):
+        columns = _match_labels(row, labels)
+        if all(key in columns for key in required):
+            return _Table(sheet, number, columns)
+    return None
+
+
+def _infer_criteria_table(sheet: Sheet, text_index: dict[str, str]) -> _Table | None:
+    """A criterion sheet whose header row was lost: find the Criterion column by its text and
+    assume the generated column order around it."""
+    counts: Counter[int] = Counter()
+    for row in sheet.rows:
+        for col, value in enumerate(row, start=1):
+            if isinstance(value, str) and normalise.fold(value) in text_index:
+                counts[col] += 1
+    if not counts or counts.most_common(1)[0][1] < 3:
+        return None
+    text_column = counts.most_common(1)[0][0]
+    order = list(layout.CRITERION_COLUMNS)
+    start = text_column - order.index("criterion_text")
+    columns = {key: start + i for i, key in enumerate(order) if start + i >= 1}
+    return _Table(sheet, 0, columns)
+
+
+def _find_metadata(
+    sheets: list[Sheet], properties: dict[str, str]
+) -> tuple[Sheet | None, dict[str, str]]:
+    """The hidden metadata sheet (key in column A, value in B), found by its keys; failing that,
+    the same keys kept in the document properties."""
+    ranked = sorted(sheets, key=lambda s: s.title != layout.META_SHEET)
+    for sheet in ranked:
+        values = {
+            normalise.fold(row[0]): normalise.clean_text(row[1] if len(row) > 1 else None)
+            for row in sheet.rows
+            if row and row[0] is not None
+        }
+        if "template_id" in values:
+            return sheet, {key: values.get(key, "") for key in layout.META_KEYS}
+    if "template_id" in properties:
+        return None, {key: properties.get(key, "") for key in layout.META_KEYS}
+    return None, {}
+
+
+def _profile_labels(sheet: Sheet) -> dict[str, tuple[int, int]]:
+    """Where each Profile label sits: key -> (row, column)."""
+    labels = {normalise.fold(label): key for key, label in layout.PROFILE_LABELS.items()}
+    found: dict[str, tuple[int, int]] = {}
+    for number, row in enumerate(sheet.rows, start=1):
+        for col, value in enumerate(row[:4], start=1):
+            key = labels.get(normalise.fold(value).rstrip(":* "))
+            if key and key not in found:
+                found[key] = (number, col)
+    return found
+
+
+# --- building the Return -------------------------------------------------------------------------
+
+
+def _build_return(
+    reader: _Reader,
+    sheets: list[Sheet],
+    properties: dict[str, str],
+    path: Path,
+    digest: str,
+    modified: float,
+    member_codes: Collection[str] | None,
+) -> Return:
+    fw = reader.framework
+    text_index = {
+        normalise.fold(text): cid
+        for cid, text in zip(fw.frame.criterion_id, fw.frame.text, strict=True)
+    }
+    meta_sheet, meta = _find_metadata(sheets, properties)
+    used = {meta_sheet.title} if meta_sheet else set()
+    criteria_tables = []
+    for sheet in sheets:
+        if sheet.title in used:
+            continue
+        table = _find_table(sheet, layout.CRITERION_COLUMNS, ("criterion_text", "status"))
+        if table is not None:
+            criteria_tables.append(table)
+            used.add(sheet.title)
+    if not criteria_tables:
+        for sheet in sheets:
+            if sheet.title not in used and (table := _infer_criteria_table(sheet, text_index)):
+                criteria_tables.append(table)
+                used.add(sheet.title)
+    profile_sheet = _pick_profile(sheets, used)
+    if profile_sheet:
+        used.add(profile_sheet.title)
+    objectives_table = _pick_objectives(sheets, used)
+
+    if not meta and not criteria_tables:
+        raise _reject(
+            reader.file,
+            Code.E007,
+            detail="no sheet holds the criteria (a header row with ID, Criterion and Status) "
+            "and there is no _metadata sheet.",
+        )
+    profile, profile_cells = _read_profile(reader, profile_sheet)
+    identity = _identify(reader, meta, profile, profile_cells, path.name, member_codes)
+    if not criteria_tables:
+        raise _reject(
+            reader.file,
+            Code.E007,
+            detail="no sheet holds the criteria (a header row with ID, Criterion and Status); "
+            "the criterion sheets were deleted or their headers changed.",
+        )
+    reader.problems = [_with_code(problem, reader.code) for problem in reader.problems]
+
+    responses, commentary = _read_criteria(reader, criteria_tables, text_index)
+    objectives = _read_objectives(reader, objectives_table)
+    if profile_sheet is None:
+        reader.warn(Code.W120, what="Profile")
+    if objectives_table is None:
+        reader.warn(Code.W120, what="Objectives")
+    columns = {t.sheet.title: t.letters() for t in criteria_tables}
+    if objectives_table is not None:
+        columns[objectives_table.sheet.title] = objectives_table.letters()
+    return Return(
+        path=path,
+        sha256=digest,
+        opcc_code=identity["code"],
+        reporting_year=identity["year"],
+        framework_edition=identity["edition"],
+        template_version=meta.get("template_version", ""),
+        profile=profile,
+        responses=responses,
+        objectives=objectives,
+        commentary=commentary,
+        profile_cells=profile_cells,
+        modified=modified,
+        column_letters=columns,
+    )
+
+
+def _with_code(problem: Problem, code: str) -> Problem:
+    if problem.opcc_code == code:
+        return problem
+    return dataclasses.replace(problem, opcc_code=code)
+
+
+def _pick_profile(sheets: list[Sheet], used: set[str]) -> Sheet | None:
+    scored = [
+        (len(_profile_labels(sheet)), sheet.title == layout.PROFILE_SHEET, -index, sheet)
+        for index, sheet in enumerate(sheets)
+        if sheet.title not in used
+    ]
+    scored = [entry for entry in scored if entry[0] >= 3]
+    return max(scored, key=lambda entry: entry[:3])[3] if scored else None
+
+
+def _pick_objectives(sheets: list[Sheet], used: set[str]) -> _Table | None:
+    for sheet in sorted(sheets, key=lambda s: s.title != layout.OBJECTIVES_SHEET):
+        if sheet.title in used:
+            continue
+        table = _find_table(sheet, layout.OBJECTIVE_COLUMNS, ("objective", "measure"))
+        if table is not None:
+            return table
+    return None
+
+
+def _read_profile(
+    reader: _Reader, sheet: Sheet | None
+) -> tuple[dict[str, object], dict[str, tuple[str, str]]]:
+    """Profile values cleaned (employees as int, sign-off date as date) and where each was found."""
+    profile: dict[str, object] = {key: "" for key in layout.PROFILE_LABELS}
+    profile["employees"] = None
+    profile["signoff_date"] = None
+    cells: dict[str, tuple[str, str]] = {}
+    if sheet is None:
+        return profile, cells
+    for key, (row, col) in _profile_labels(sheet).items():
+        value_col = col + 1
+        raw = sheet.value(row, value_col)
+        cell = f"{get_column_letter(value_col)}{row}"
+        cells[key] = (sheet.title, cell)
+        label = layout.PROFILE_LABELS[key]
+        _check_length(reader, raw, sheet.title, cell)
+        if key == "employees":
+            count, ok = normalise.parse_count(raw)
+            profile[key] = count
+            if not ok:
+                reader.warn(
+                    Code.W109,
+                    sheet.title,
+                    cell,
+                    label=label,
+                    value=normalise.clean_text(raw),
+                    expected="a whole number of people",
+                    example="24",
+                )
+        elif key == "signoff_date":
+            date, ok = normalise.parse_date(raw, epoch=reader.epoch)
+            profile[key] = date
+            if not ok:
+                reader.warn(
+                    Code.W109,
+                    sheet.title,
+                    cell,
+                    label=label,
+                    value=normalise.clean_text(raw),
+                    expected="a date",
+                    example="31/05/2026",
+                )
+        elif key == "opcc_code":
+            profile[key] = normalise.member_code(raw)
+        elif key == "reporting_year":
+            profile[key] = normalise.reporting_year(raw) or normalise.clean_text(raw)
+        else:
+            profile[key] = normalise.clean_text(raw)
+            if key == "contact_email" and profile[key] and not normalise.is_email(raw):
+                reader.warn(
+                    Code.W109,
+                    sheet.title,
+                    cell,
+                    label=label,
+                    value=profile[key],
+                    expected="an email address",
+                    example="equality@opcc.example.gov.uk",
+                )
+    return profile, cells
+
+
+def _identify(
+    reader: _Reader,
+    meta: dict[str, str],
+    profile: dict[str, object],
+    profile_cells: dict[str, tuple[str, str]],
+    name: str,
+    member_codes: Collection[str] | None,
+) -> dict[str, str]:
+    """OPCC, year, template and edition: metadata first, checked against Profile and file name."""
+    fw = reader.framework
+    errors: list[Problem] = []
+    file = reader.file
+    meta_code = normalise.member_code(meta.get("opcc_code"))
+    profile_code = str(profile.get("opcc_code") or "")
+    if member_codes is not None:
+        in_name = codes_in_name(name, member_codes)
+        name_code = in_name[0] if len(in_name) == 1 or _longest_unique(in_name) else ""
+    else:
+        match = _WORKBOOK_NAME.match(Path(name).stem)
+        name_code = normalise.member_code(match["code"]) if match else ""
+    profile_where = profile_cells.get("opcc_code", ("", ""))
+    sources = [
+        ("Profile sheet ('Member code')", profile_code, profile_where),
+        ("file name", name_code, ("", "")),
+    ]
+    code = meta_code or profile_code or name_code
+    code_source = "metadata" if meta_code else "Profile sheet" if profile_code else "file name"
+    reader.code = code
+    if not code:
+        errors.append(Code.E011.problem(file=file))
+    for source, other, (sheet, cell) in sources:
+        if code and other and other != code:
+            reader.warn(Code.W113, sheet, cell, source=source, other=other, code=code)
+
+    meta_year = normalise.reporting_year(meta.get("reporting_year"))
+    profile_year = normalise.reporting_year(profile.get("reporting_year"))
+    match = _YEAR_IN_NAME.search(name)
+    name_year = normalise.reporting_year(f"{match[1]}-{match[2]}") if match else ""
+    year = meta_year or profile_year or name_year
+    if not year:
+        errors.append(Code.E013.problem(file=file, opcc_code=code))
+    year_where = profile_cells.get("reporting_year", ("", ""))
+    for source, other, (sheet, cell) in (
+        ("Profile sheet ('Reporting year')", profile_year, year_where),
+        ("file name", name_year, ("", "")),
+    ):
+        if year and other and other != year:
+            reader.warn(Code.W115, sheet, cell, source=source, other=other, year=year)
+
+    template_id = meta.get("template_id", "")
+    if template_id and template_id != layout.TEMPLATE_ID:
+        errors.append(
+            Code.E007.problem(
+                file=file,
+                opcc_code=code,
+                detail=f"its metadata names the template '{template_id}', not the APCC equality "
+                "self-assessment.",
+            )
+        )
+    version = meta.get("template_version", "")
+    if version and version.split(".")[0] != layout.TEMPLATE_VERSION.split(".")[0]:
+        errors.append(
+            Code.E008.problem(
+                file=file,
+                opcc_code=code,
+                found=version,
+                expected=layout.TEMPLATE_VERSION,
+                code=code or "<code>",
+            )
+        )
+    edition = meta.get("framework_edition", "")
+    if edition and edition != fw.edition:
+        errors.append(
+            Code.E009.problem(
+                file=file, opcc_code=code, found=edition, expected=fw.edition, code=code or "<code>"
+            )
+        )
+    if errors:
+        raise _Rejected(errors)
+    missing = [
+        key for key in ("opcc_code", "reporting_year", "framework_edition") if not meta.get(key)
+    ]
+    if missing:
+        state = "missing" if not meta else f"incomplete (no {', '.join(missing)})"
+        reader.warn(
+            Code.W114, state=state, code=code, source=code_source, year=year, edition=fw.edition
+        )
+    return {"code": code, "year": year, "edition": edition or fw.edition}
+
+
+def _longest_unique(codes: list[str]) -> bool:
+    """Several codes in a name count only when one contains the others ("west-midlands" vs a
+    hypothetical "midlands"), never when they are two different members."""
+    return bool(codes) and all(set(c.split("-")) <= set(codes[0].split("-")) for c in codes[1:])
+
+
+def _check_length(reader: _Reader, raw: object, sheet: str, cell: str) -> None:
+    if isinstance(raw, str) and len(raw) >= normalise.EXCEL_CELL_LIMIT:
+        reader.warn(Code.W122, sheet, cell, length=len(raw))
+
+
+def _read_criteria(
+    reader: _Reader, tables: list[_Table], text_index: dict[str, str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One response per framework criterion (framework order) and the theme commentaries."""
+    fw = reader.framework
+    texts = dict(zip(fw.frame.criterion_id, fw.frame.text, strict=True))
+    rows: list[_Found] = []
+    unmatched: list[tuple[_Found, str]] = []
+    commentary: list[dict] = []
+    for table in tables:
+        for number in range(table.header + 1, len(table.sheet.rows) + 1):
+            theme = _commentary_theme(table, number)
+            if theme is not None:
+                commentary.append(_commentary(reader, table, number, theme))
+                continue
+            id_value = normalise.clean_text(table.value(number, "criterion_id"))
+            text = normalise.fold(table.value(number, "criterion_text"))
+            has_input = any(
+                normalise.clean_text(table.value(number, key)) for key in layout.CRITERION_INPUTS
+            )
+            cid, by_text = _match_row(id_value, text, texts, text_index)
+            row = _Found(cid, table, number, id_value, by_text, has_input)
+            if cid:
+                rows.append(row)
+            else:
+                unmatched.append((row, text))
+    # Edited text on a row that also lost its id: the closest wording among criteria not yet found
+    # (never among all of them, so a descriptor row cannot steal a criterion that is present).
+    missing = {
+        normalise.fold(texts[c]): c for c in texts if c not in {r.criterion_id for r in rows}
+    }
+    for row, text in unmatched:
+        close = []
+        if missing and len(text) >= 20:
+            close = difflib.get_close_matches(text, list(missing), n=1, cutoff=_FUZZY_CUTOFF)
+        if close:
+            row.criterion_id, row.by_text = missing.pop(close[0]), True
+            rows.append(row)
+        elif row.has_input:
+            reader.warn(Code.W119, row.table.sheet.title, _row_cell(row), value=row.id_value)
+    rows.sort(key=lambda r: (tables.index(r.table), r.row))
+    for table in tables:
+        by_text = [r for r in rows if r.table is table and r.by_text]
+        if by_text:
+            reader.warn(
+                Code.W118,
+                table.sheet.title,
+                _row_cell(by_text[0]),
+                count=len(by_text),
+                ids=listing([r.criterion_id for r in by_text]),
+            )
+    kept = _settle_duplicates(reader, rows)
+    records = [
+        _response(reader, kept[cid]) if cid in kept else None for cid in fw.frame.criterion_id
+    ]
+    _warn_missing(reader, kept)
+    frame = fw.frame[["criterion_id", "theme", "level"]].copy()
+    blank = {"status": "", "status_raw": "", "evidence": "", "evidence_link": "", "owner": ""}
+    blank |= {"target_date": None, "target_date_raw": "", "na_reason": "", "criterion_text": ""}
+    blank |= {"sheet": "", "row": 0}
+    for column in blank:
+        frame[column] = [record[column] if record else blank[column] for record in records]
+    frame["opcc_code"] = reader.code
+    frame["target_date"] = pd.to_datetime(frame["target_date"])
+    frame["row"] = frame["row"].astype("int64")
+    comments = pd.DataFrame(commentary, columns=COMMENTARY_COLUMNS)
+    comments = comments.drop_duplicates("theme").sort_values("theme", ignore_index=True)
+    return frame[RESPONSE_COLUMNS].reset_index(drop=True), comments
+
+
+def _match_row(
+    id_value: str, folded: str, texts: dict[str, str], text_index: dict[str, str]
+) -> tuple[str, bool]:
+    """(criterion id, matched by text?): the id, unless the text is plainly another criterion's;
+    the exact text when the id is lost or unknown; "" when neither is a criterion."""
+    cid = normalise.criterion_id(id_value)
+    by_text = text_index.get(folded, "")
+    if cid in texts:
+        if by_text and by_text != cid:
+            return by_text, True
+        return cid, False
+    return by_text, bool(by_text)
+
+
+def _row_cell(row: _Found) -> str:
+    return row.table.cell(row.row, "criterion_id") or row.table.cell(row.row, "criterion_text")
+
+
+def _commentary_theme(table: _Table, row: int) -> int | None:
+    for value in (table.value(row, "criterion_id"), table.sheet.value(row, 1)):
+        match = layout.COMMENTARY_PATTERN.match(normalise.clean_text(value))
+        if match:
+            return int(match[1])
+    return None
+
+
+def _commentary(reader: _Reader, table: _Table, row: int, theme: int) -> dict:
+    cell = table.cell(row, "criterion_text")
+    raw = table.value(row, "criterion_text")
+    _check_length(reader, raw, table.sheet.title, cell)
+    return {
+        "opcc_code": reader.code,
+        "theme": theme,
+        "text": normalise.clean_text(raw),
+        "sheet": table.sheet.title,
+        "cell": cell,
+    }
+
+
+def _settle_duplicates(reader: _Reader, found: list[_Found]) -> dict[str, _Found]:
+    """One row per criterion: the first filled one (else the first); the others are reported."""
+    groups: dict[str, list[_Found]] = {}
+    for row in found:
+        groups.setdefault(row.criterion_id, []).append(row)
+    kept: dict[str, _Found] = {}
+    for cid, rows in groups.items():
+        keep = next((row for row in rows if row.has_input), rows[0])
+        kept[cid] = keep
+        for row in rows:
+            if row is keep:
+                continue
+            reader.warn(
+                Code.W117,
+                row.table.sheet.title,
+                row.table.cell(row.row, "criterion_id")
+                or row.table.cell(row.row, "criterion_text"),
+                criterion=cid,
+                kept=f"sheet '{keep.table.sheet.title}', row {keep.row}",
+            )
+    return kept
+
+
+def _warn_missing(reader: _Reader, kept: dict[str, _Found]) -> None:
+    frame = reader.framework.frame
+    missing = frame[~frame["criterion_id"].isin(list(kept))]
+    for theme, rows in missing.groupby("theme", sort=True):
+        present = [
+            kept[c].table.sheet.title
+            for c in frame.loc[frame.theme == theme, "criterion_id"]
+            if c in kept
+        ]
+        reader.warn(
+            Code.W116,
+            present[0] if present else "",
+            count=len(rows),
+            theme=theme,
+            theme_title=rows["theme_title"].iloc[0],
+            ids=listing(rows["criterion_id"].tolist()),
+        )
+
+
+def _response(reader: _Reader, found: _Found) -> dict:
+    table, row = found.table, found.row
+    raw = {key: table.value(row, key) for key in layout.CRITERION_INPUTS}
+    for key in ("evidence", "evidence_link", "owner", "na_reason"):
+        _check_length(reader, raw[key], table.sheet.title, table.cell(row, key))
+    status, _ = normalise.canonical_status(raw["status"])
+    date, _ = normalise.parse_date(raw["target_date"], epoch=reader.epoch)
+    return {
+        "status": status,
+        "status_raw": normalise.clean_text(raw["status"]),
+        "evidence": normalise.clean_text(raw["evidence"]),
+        "evidence_link": normalise.clean_text(raw["evidence_link"]),
+        "owner": normalise.clean_text(raw["owner"]),
+        "target_date": pd.Timestamp(date) if date else None,
+        "target_date_raw": normalise.clean_text(raw["target_date"]),
+        "na_reason": normalise.clean_text(raw["na_reason"]),
+        "criterion_text": normalise.clean_text(table.value(row, "criterion_text")),
+        "sheet": table.sheet.title,
+        "row": row,
+    }
+
+
+def _read_objectives(reader: _Reader, table: _Table | None) -> pd.DataFrame:
+    """The filled objective rows; a row holding only its pre-filled number is not an objective."""
+    records = []
+    if table is not None:
+        for row in range(table.header + 1, len(table.sheet.rows) + 1):
+            values = {key: table.value(row, key) for key in layout.OBJECTIVE_COLUMNS}
+            cleaned = {key: normalise.clean_text(value) for key, value in values.items()}
+            if not any(text for key, text in cleaned.items() if key != "number"):
+                continue
+            for key, value in values.items():
+                _check_length(reader, value, table.sheet.title, table.cell(row, key))
+            records.append(
+                {"opcc_code": reader.code, **cleaned, "sheet": table.sheet.title, "row": row}
+            )
+    frame = pd.DataFrame(records, columns=OBJECTIVE_COLUMNS)
+    frame["row"] = frame["row"].astype("int64")
+    return frame

@@ -1,0 +1,262 @@
+"""The batch: every return in a folder, through validation and scoring, to every output.
+
+discover -> check (in parallel) -> resolve duplicates -> score -> reports, feedback, benchmark ->
+run.json. Each step is a library call; this module only orders them, times them and records what
+was read and written, so that a run can be audited and repeated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline import (
+    __version__,
+    benchmark,
+    demo,
+    feedback,
+    report,
+    scoring,
+    validate,
+    workbook,
+)
+from pipeline import (
+    framework as framework_module,
+)
+from pipeline.members import load_members
+from pipeline.outputs import sha256_file, write_bytes_atomically
+
+#: Called as progress(step, done, total) while the run works.
+Progress = Callable[[str, int, int], None]
+
+VERDICTS = ("accepted", "accepted with warnings", "rejected", "superseded")
+
+
+class RunError(RuntimeError):
+    """The run could not complete (for example, the output folder cannot be written)."""
+
+
+@dataclass
+class RunResult:
+    year: str
+    out_dir: Path
+    demo: bool
+    batch: validate.Batch
+    scores: scoring.Scores
+    members: pd.DataFrame
+    outputs: dict[str, list[Path]]
+    report_outcomes: list = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        verdicts = self.batch.log["verdict"] if len(self.batch.log) else pd.Series(dtype=str)
+        counts = {verdict: int((verdicts == verdict).sum()) for verdict in VERDICTS}
+        counts["members with no return"] = len(self.missing_members)
+        return counts
+
+    @property
+    def missing_members(self) -> list[str]:
+        returned = set(self.batch.log.get("opcc_code", pd.Series(dtype=str)))
+        return sorted(set(self.members["code"]) - returned)
+
+    @property
+    def rejected(self) -> int:
+        return self.counts["rejected"]
+
+
+def run(
+    input_dir: Path,
+    out_root: Path,
+    *,
+    year: str | None = None,
+    members_file: Path | None = None,
+    passwords: Mapping[str, str] | None = None,
+    template: Path | None = None,
+    generated: dt.date | None = None,
+    workers: int | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Run the whole batch on `input_dir`; with no returns there, run on a demo set instead."""
+    progress = progress or (lambda step, done, total: None)
+    members = load_members(members_file)
+    framework = framework_module.load()
+    generated = generated or dt.date.today()
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    paths = validate.discover([Path(input_dir)]) if Path(input_dir).exists() else []
+    scratch = None
+    if not paths:
+        scratch = Path(tempfile.mkdtemp(prefix="equality-demo-"))
+        demo_year = year or workbook.default_year(generated)
+        demo.make_demo_returns(scratch, year=demo_year, members=members, framework=framework)
+        paths = validate.discover([scratch])
+    try:
+        checked = _check_all(paths, members, year, passwords, workers, progress)
+        batch = validate.resolve(checked)
+        timings["validate"] = time.perf_counter() - clock
+        run_year = year or _most_common_year(batch) or workbook.default_year(generated)
+        out_dir = Path(out_root) / run_year
+        _ensure_writable(out_dir)
+
+        clock = time.perf_counter()
+        scores = scoring.score(batch.responses, framework)
+        timings["score"] = time.perf_counter() - clock
+
+        outputs: dict[str, list[Path]] = {}
+        clock = time.perf_counter()
+        progress("reports", 0, len(batch.returns))
+        outcomes = report.write_reports(
+            batch.returns,
+            scores,
+            framework,
+            members,
+            out_dir / "reports",
+            template=template,
+            generated=generated,
+            force=force,
+        )
+        outputs["reports"] = sorted(o.path for o in outcomes)
+        progress("reports", len(batch.returns), len(batch.returns))
+        timings["reports"] = time.perf_counter() - clock
+
+        clock = time.perf_counter()
+        outputs["feedback"] = sorted(feedback.write_feedback(batch, out_dir / "feedback"))
+        summary = out_dir / "validation-summary.xlsx"
+        outputs["validation summary"] = [feedback.write_validation_summary(batch, summary)]
+        timings["feedback"] = time.perf_counter() - clock
+
+        clock = time.perf_counter()
+        bench = out_dir / f"equality-benchmark-{run_year}.xlsx"
+        outputs["benchmark"] = [
+            benchmark.write_benchmark(
+                bench,
+                members=members,
+                returns_log=batch.log,
+                scores=scores,
+                responses=batch.responses,
+                objectives=batch.objectives,
+                framework=framework,
+                year=run_year,
+                generated=generated,
+            )
+        ]
+        timings["benchmark"] = time.perf_counter() - clock
+
+        result = RunResult(
+            year=run_year,
+            out_dir=out_dir,
+            demo=scratch is not None,
+            batch=batch,
+            scores=scores,
+            members=members,
+            outputs=outputs,
+            report_outcomes=outcomes,
+            timings=timings,
+        )
+        outputs["run record"] = [_write_run_record(result, paths, generated)]
+        return result
+    except OSError as exc:
+        raise RunError(f"The run could not write its outputs: {exc}") from exc
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _check_all(paths, members, year, passwords, workers, progress: Progress) -> list:
+    """validate.check_file for every path, across processes when there is more than a handful."""
+    total = len(paths)
+    progress("validate", 0, total)
+    workers = workers or min(os.cpu_count() or 1, 8)
+    results = []
+    if workers <= 1 or total < 4:
+        for done, path in enumerate(paths, start=1):
+            results.append(
+                (path, *validate.check_file(path, members, year=year, passwords=passwords))
+            )
+            progress("validate", done, total)
+        return results
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [
+            pool.submit(validate.check_file, path, members, year=year, passwords=passwords)
+            for path in paths
+        ]
+        for done, (path, future) in enumerate(zip(paths, futures, strict=True), start=1):
+            results.append((path, *future.result()))
+            progress("validate", done, total)
+    return results
+
+
+def _most_common_year(batch: validate.Batch) -> str | None:
+    years = sorted(r.reporting_year for r in batch.returns)
+    if not years:
+        return None
+    return max(sorted(set(years)), key=years.count)
+
+
+def _ensure_writable(out_dir: Path) -> None:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out_dir, prefix=".write-test-"):
+            pass
+    except OSError as exc:
+        raise RunError(
+            f"The output folder {out_dir} cannot be written ({exc.strerror or exc}). "
+            "Choose another folder with --out, or fix its permissions."
+        ) from exc
+
+
+def _write_run_record(result: RunResult, paths: list[Path], generated: dt.date) -> Path:
+    """run.json: what was read and written (with sha256), versions, counts and timings."""
+    import docx
+    import openpyxl
+    import pandera
+
+    outputs = sorted(p for group in result.outputs.values() for p in group)
+    record = {
+        "tool": "equality",
+        "version": __version__,
+        "framework_edition": framework_module.DEFAULT_EDITION,
+        "year": result.year,
+        "generated": generated.isoformat(),
+        "demo": result.demo,
+        "inputs": [
+            {"file": p.name, "sha256": sha256_file(p)} for p in sorted(paths, key=lambda p: p.name)
+        ]
+        if not result.demo
+        else [],
+        "returns": json.loads(
+            result.batch.log.drop(columns=["path"], errors="ignore").to_json(
+                orient="records", date_format="iso"
+            )
+        ),
+        "outputs": [
+            {"file": str(p.relative_to(result.out_dir)), "sha256": sha256_file(p)} for p in outputs
+        ],
+        "counts": result.counts,
+        "members_with_no_return": result.missing_members,
+        "versions": {
+            "python": platform.python_version(),
+            "pandas": pd.__version__,
+            "openpyxl": openpyxl.__version__,
+            "pandera": pandera.__version__,
+            "python-docx": getattr(docx, "__version__", "unknown"),
+        },
+        "timings_seconds": {k: round(v, 3) for k, v in sorted(result.timings.items())},
+    }
+    path = result.out_dir / "run.json"
+    text = json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return write_bytes_atomically(path, text.encode("utf-8"))

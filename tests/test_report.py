@@ -1,0 +1,832 @@
+"""The Equality Report, read back as a user gets it: the .docx through python-docx, and its PDF."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import io
+import itertools
+import re
+import shutil
+import struct
+import subprocess
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import docx
+import pandas as pd
+import pytest
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Pt
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+
+from pipeline import charts, framework, layout, report, returns, scoring
+
+GENERATED = dt.date(2026, 5, 1)
+YEAR = "2025-26"
+SOFFICE = shutil.which("soffice")
+CODE = "north-wales"
+BODY = "North Wales Police and Crime Commissioner"
+HEADER_LINK = "https://www.example.gov.uk/equality/"
+#: The levels the statuses of `designed_status` give, worked out by hand from DOMAIN.md's rule.
+EXPECTED_LEVELS = {1: "Advancing", 2: "Developing", 3: "Not yet Developing", 4: "Advancing"}
+EXPECTED_LEVELS |= {5: "Developing"} | {theme: "Achieving" for theme in range(6, 17)}
+TRICKY = "Second =1+1 <w:p/> {PAGE} &amp; \x07done"
+
+
+# --- building returns ---------------------------------------------------------------------------
+
+
+def designed_status(row) -> str:
+    """Statuses chosen so that each theme lands on a known level (EXPECTED_LEVELS)."""
+    first = row.criterion_id.endswith(".a")
+    if row.theme in (1, 4):
+        if row.theme == 4 and row.level == "Advancing" and first:
+            return layout.NOT_APPLICABLE  # with a reason: counts
+        return layout.MET
+    if row.theme == 2:
+        return layout.NOT_MET if row.level == "Achieving" and first else layout.MET
+    if row.theme == 3:
+        return layout.PARTIALLY_MET if row.level == "Developing" and first else layout.MET
+    if row.theme == 5:
+        return layout.NOT_APPLICABLE if row.level == "Achieving" and first else layout.MET
+    return layout.NOT_MET if row.level == "Advancing" else layout.MET
+
+
+def make_return(
+    code: str = CODE,
+    status: Callable = designed_status,
+    *,
+    objectives: list[dict] | None = None,
+    **profile: object,
+) -> returns.Return:
+    """A Return as ingest makes one, with every column of the contract."""
+    fw = framework.load()
+    rows = []
+    for row in fw.frame.itertuples():
+        value = status(row)
+        met = value == layout.MET
+        link = f"{HEADER_LINK}{row.criterion_id}" if met and row.theme == 1 else ""
+        if row.criterion_id == "2.1.a":
+            link = "javascript:alert(1)"
+        elif row.criterion_id == "2.1.b":
+            link = "file:///etc/passwd"
+        reason = ""
+        if value == layout.NOT_APPLICABLE and row.theme == 4:
+            reason = "The OPCC commissions no such service."
+        rows.append(
+            {
+                "opcc_code": code,
+                "criterion_id": row.criterion_id,
+                "theme": row.theme,
+                "level": row.level,
+                "status": value,
+                "status_raw": value,
+                "evidence": f"Board minutes for {row.criterion_id}" if value else "",
+                "evidence_link": link,
+                "owner": "" if met else "Head of Policy",
+                "target_date": pd.NaT if met else pd.Timestamp("2026-03-31"),
+                "target_date_raw": "",
+                "na_reason": reason,
+                "criterion_text": row.text,
+                "sheet": layout.SECTION_SHEETS[row.section],
+                "row": 10,
+            }
+        )
+    responses = pd.DataFrame(rows, columns=returns.RESPONSE_COLUMNS)
+    responses["target_date"] = pd.to_datetime(responses["target_date"])
+    if objectives is None:
+        objectives = [
+            {
+                "number": 1,
+                "objective": "Widen the range of people who apply to work at the OPCC.",
+                "related_themes": "13, 14",
+                "measure": "Applicants from ethnic minority groups",
+                "baseline": "8% (2024)",
+                "target": "15% by March 2027",
+                "progress": "On track",
+                "commentary": "Vacancies now go to community networks first.",
+            },
+            {
+                "number": 2,
+                "objective": "<b>Reduce</b> disparity in stop and search.",
+                "related_themes": "1",
+                "measure": "Disproportionality ratio",
+                "baseline": "4.1",
+                "target": "2.0",
+                "progress": "At risk",
+                "commentary": "",
+            },
+        ]
+    objective_rows = pd.DataFrame(
+        [
+            {"opcc_code": code, "sheet": "Objectives", "row": 5 + i, **o}
+            for i, o in enumerate(objectives)
+        ],
+        columns=returns.OBJECTIVE_COLUMNS,
+    )
+    commentary = pd.DataFrame(
+        [
+            {
+                "opcc_code": code,
+                "theme": theme.number,
+                "text": f"Our work on theme {theme.number}.\n\n{TRICKY}",
+                "sheet": "x",
+                "cell": "C5",
+            }
+            for theme in fw.themes
+        ],
+        columns=returns.COMMENTARY_COLUMNS,
+    )
+    values = {key: "" for key, _, _ in layout.PROFILE_FIELDS}
+    values |= {
+        "opcc_code": code,
+        "reporting_year": YEAR,
+        "lead_role": "Head of Policy",
+        "employees": 24,
+        "signoff_role": "Chief Executive",
+        "signoff_date": dt.date(2026, 4, 15),
+        "equality_statement": "The Commissioner serves every community in North Wales.",
+        "published_links": "https://www.example.gov.uk/equality-information",
+    }
+    values |= profile
+    return returns.Return(
+        path=Path(f"{code}-equality-self-assessment-{YEAR}.xlsx"),
+        sha256="ab" * 32,
+        opcc_code=code,
+        reporting_year=YEAR,
+        framework_edition=fw.edition,
+        template_version=layout.TEMPLATE_VERSION,
+        profile=values,
+        responses=responses,
+        objectives=objective_rows,
+        commentary=commentary,
+    )
+
+
+def all_at(rank: int) -> Callable:
+    """Statuses that put every theme at LEVEL_LADDER[rank]."""
+    return lambda row: layout.MET if row.level_rank <= rank else layout.NOT_MET
+
+
+def member(member_list, code: str = CODE) -> dict:
+    return member_list.set_index("code").loc[code].to_dict() | {"code": code}
+
+
+def build(ret, member_list, *, others=(), template=None) -> docx.document.Document:
+    batch = [ret, *others]
+    scores = scoring.score(pd.concat([r.responses for r in batch]), framework.load())
+    national = scores.themes if others else None
+    return report.build_report(
+        ret,
+        scores,
+        framework.load(),
+        member(member_list, ret.opcc_code),
+        template=template,
+        national=national,
+        generated=GENERATED,
+    )
+
+
+def reopen(document) -> docx.document.Document:
+    """Save and read back, so that assertions see what Word would open."""
+    buffer = io.BytesIO()
+    document.save(buffer)
+    buffer.seek(0)
+    return docx.Document(buffer)
+
+
+@pytest.fixture(scope="module")
+def members_frame():
+    from pipeline import members
+
+    return members.load_members()
+
+
+@pytest.fixture(scope="module")
+def main_doc(members_frame):
+    """The report of CODE in a run with two other returns (one all Developing, one Advancing)."""
+    others = [make_return("dyfed-powys", all_at(1)), make_return("gwent", all_at(3))]
+    return reopen(build(make_return(), members_frame, others=others))
+
+
+@pytest.fixture(scope="module")
+def main_scores():
+    batch = [make_return(), make_return("dyfed-powys", all_at(1)), make_return("gwent", all_at(3))]
+    return scoring.score(pd.concat([r.responses for r in batch]), framework.load())
+
+
+# --- reading documents --------------------------------------------------------------------------
+
+
+def blocks(document) -> list[Paragraph | Table]:
+    """Paragraphs and tables of the body, in document order."""
+    items = []
+    for child in document.element.body.iterchildren():
+        if child.tag == qn("w:p"):
+            items.append(Paragraph(child, document))
+        elif child.tag == qn("w:tbl"):
+            items.append(Table(child, document))
+    return items
+
+
+def headings(document) -> list[tuple[int, str]]:
+    return [
+        (int(p.style.name.split()[-1]), p.text)
+        for p in document.paragraphs
+        if p.style.name.startswith("Heading ")
+    ]
+
+
+def _is_heading(block: Paragraph | Table, text: str) -> bool:
+    """A heading with this text (the contents list the same words in TOC styles)."""
+    return (
+        isinstance(block, Paragraph)
+        and block.style.name.startswith("Heading")
+        and block.text == text
+    )
+
+
+def table_after(document, heading: str, nth: int = 0, occurrence: int = 0) -> Table:
+    """The `nth` table after the `occurrence`-th paragraph whose text is `heading`."""
+    items = blocks(document)
+    found = [i for i, b in enumerate(items) if _is_heading(b, heading)]
+    start = found[occurrence]
+    tables = [b for b in items[start + 1 :] if isinstance(b, Table)]
+    return tables[nth]
+
+
+def paragraph_after(document, heading: str, nth: int = 0) -> str:
+    items = blocks(document)
+    start = next(i for i, b in enumerate(items) if _is_heading(b, heading))
+    return [b.text for b in items[start + 1 :] if isinstance(b, Paragraph)][nth]
+
+
+def rows(table: Table) -> list[list[str]]:
+    return [[cell.text for cell in row.cells] for row in table.rows]
+
+
+def body_text(document) -> str:
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        parts += [cell.text for row in table.rows for cell in row.cells]
+    return "\n".join(parts)
+
+
+# --- structure and accessibility ----------------------------------------------------------------
+
+
+def test_title_page_names_the_body_year_edition_and_date(main_doc):
+    first = [p for p in main_doc.paragraphs[:6]]
+    assert (first[0].style.name, first[0].text) == ("Title", f"Equality Report {YEAR}")
+    assert (first[1].style.name, first[1].text) == ("Subtitle", BODY)
+    text = "\n".join(p.text for p in first)
+    assert "edition 2024-25" in text and "Date: 1 May 2026" in text
+    assert "Draft" not in body_text(main_doc)
+    assert main_doc.core_properties.content_status == "Final"
+
+
+def test_headings_use_built_in_styles_in_order_without_skipping(main_doc):
+    found = headings(main_doc)
+    assert found[0] == (1, "Introduction")
+    for (before, _), (after, text) in itertools.pairwise(found):
+        assert after <= before + 1, f"{text!r} skips a heading level"
+    fw = framework.load()
+    chapters = [text for level, text in found if level == 1]
+    assert chapters == [
+        "Introduction",
+        "At a glance",
+        "Equality objectives",
+        *(f"Section {s.number}: {s.title}" for s in fw.sections),
+        "National picture",
+        "Appendix",
+    ]
+    themes = [text for level, text in found if re.match(r"Theme \d+:", text) and level == 2]
+    assert themes == [f"Theme {t.number}: {t.title}" for t in fw.themes]
+    styles = {p.style.style_id for p in main_doc.paragraphs if p.style.name.startswith("Heading")}
+    assert styles == {"Heading1", "Heading2", "Heading3"}  # Word's built-in heading styles
+
+
+def test_every_table_has_a_repeated_header_row_no_merges_and_a_description(main_doc):
+    assert len(main_doc.tables) > 20
+    for table in main_doc.tables:
+        assert table.style.name == "Data Table"
+        first = table.rows[0]._tr
+        assert first.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is not None
+        assert all(
+            r._tr.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is None for r in table.rows[1:]
+        )
+        for tag in ("w:gridSpan", "w:vMerge", "w:hMerge"):
+            assert not table._tbl.findall(f".//{qn(tag)}"), tag
+        properties = table._tbl.tblPr
+        for tag in ("w:tblCaption", "w:tblDescription"):
+            assert properties.find(qn(tag)).get(qn("w:val")).strip(), tag
+        assert {p.style.name for c in table.rows[0].cells for p in c.paragraphs} == {
+            "Table Heading"
+        }
+        assert all(cell.text.strip() for row in table.rows for cell in row.cells)
+
+
+def test_at_a_glance_shows_each_theme_level_as_computed(main_doc, main_scores):
+    table = table_after(main_doc, "Levels by theme")
+    body = rows(table)
+    assert body[0][:2] == ["Theme", "Level reached"]
+    computed = main_scores.for_opcc(CODE).themes.set_index("theme")["level"].to_dict()
+    assert computed == EXPECTED_LEVELS
+    fw = framework.load()
+    for theme, row_cells, row in zip(fw.themes, body[1:], table.rows[1:], strict=True):
+        assert row_cells[0] == f"{theme.number}. {theme.title}"
+        assert row_cells[1] == EXPECTED_LEVELS[theme.number]
+        shading = row.cells[1]._tc.find(f"{qn('w:tcPr')}/{qn('w:shd')}")
+        assert shading.get(qn("w:fill")) == charts.LEVEL_FILLS[row_cells[1]]
+    assert [body[n][3] for n in (1, 4, 5)] == ["0", "1", "1"]  # claims 4.3.a and 5.2.a
+    achieving = len(fw.theme(2).level("Achieving").criteria)
+    assert body[2][2] == f"Achieving: {achieving - 1} of {achieving} criteria satisfied"
+    assert body[1][2] == "Highest level reached"
+
+
+def test_sections_and_profile(main_doc):
+    sections = rows(table_after(main_doc, "Levels by section"))
+    # Theme 3 (section 1) is Not yet Developing; section 2 holds themes 6-10, all Achieving.
+    assert [r[1] for r in sections[1:]] == [
+        "Not yet Developing",
+        "Achieving",
+        "Achieving",
+        "Achieving",
+    ]
+    profile = rows(table_after(main_doc, "Themes at each level"))
+    assert profile[1:] == [
+        ["Advancing", "2", "1, 4"],
+        ["Achieving", "11", "6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16"],
+        ["Developing", "2", "2, 5"],
+        ["Not yet Developing", "1", "3"],
+    ]
+
+
+def test_chart_has_alt_text_saying_which_theme_is_at_which_level(main_doc):
+    pictures = main_doc.inline_shapes
+    assert len(pictures) == 1
+    properties = pictures[0]._inline.docPr
+    description = properties.get("descr")
+    assert properties.get("title")
+    assert "16 themes" in description
+    assert (
+        "Advancing (2 themes): 1 Collecting and Sharing Information; 4 Fostering Good"
+        in description
+    )
+    assert "Not yet Developing (1 theme): 3 Effective Community Engagement." in description
+    # Print resolution: the PNG's pixels over its width on the page.
+    blob = pictures[0]._inline.graphic.graphicData.pic.blipFill.blip.embed
+    png = main_doc.part.related_parts[blob].blob
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    pixels = struct.unpack(">I", png[16:20])[0]
+    assert pixels / pictures[0].width.inches >= 200
+
+
+def test_core_properties(main_doc):
+    properties = main_doc.core_properties
+    assert properties.title == f"Equality Report {YEAR}: {BODY}"
+    assert properties.author == BODY
+    assert properties.language == "en-GB"
+    assert "APCC Equality Framework" in properties.subject
+    assert properties.created == dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
+    assert properties.modified == properties.created
+    header = main_doc.sections[0].header
+    assert properties.title in header._element.xml  # the header's TITLE field shows it
+
+
+def test_contents_is_a_toc_field_word_updates_on_opening(main_doc):
+    body = main_doc.element.body
+    instructions = [t.text for t in body.iter(qn("w:instrText"))]
+    assert len(instructions) == 1 and instructions[0].strip().startswith("TOC \\o")
+    kinds = [c.get(qn("w:fldCharType")) for c in body.iter(qn("w:fldChar"))]
+    assert kinds == ["begin", "separate", "end"]
+    entries = [p.text for p in main_doc.paragraphs if p.style.name in ("TOC 1", "TOC 2")]
+    assert entries[:2] == ["Introduction", "The Public Sector Equality Duty"]
+    assert "Theme 16: Health and Wellbeing" in entries
+    settings = main_doc.settings.element
+    update = settings.find(qn("w:updateFields"))
+    assert update.get(qn("w:val")) == "true"
+    order = [child.tag for child in settings]
+    assert order.index(qn("w:updateFields")) < order.index(qn("w:compat"))
+
+
+def test_objectives_are_reported_with_measure_baseline_target_progress(main_doc):
+    assert paragraph_after(main_doc, "Objective 1") == (
+        "Widen the range of people who apply to work at the OPCC."
+    )
+    assert rows(table_after(main_doc, "Objective 1")) == [
+        ["Measure", "Baseline", "Target", "Progress"],
+        ["Applicants from ethnic minority groups", "8% (2024)", "15% by March 2027", "On track"],
+    ]
+    assert "Commentary: Vacancies now go to community networks first." in body_text(main_doc)
+    assert paragraph_after(main_doc, "Objective 2") == "<b>Reduce</b> disparity in stop and search."
+    assert rows(table_after(main_doc, "Objective 2"))[1][3] == "At risk"
+
+
+def test_no_objectives_says_what_the_duty_requires(members_frame):
+    document = build(make_return(objectives=[]), members_frame)
+    assert "lists no equality objectives" in paragraph_after(document, "Equality objectives")
+
+
+def test_theme_chapter_shows_level_commentary_in_place_and_next_steps(main_doc, main_scores):
+    assert paragraph_after(main_doc, "Theme 2: Analysing and Using Data and Information") == (
+        "Level reached: Developing"
+    )
+    in_place = rows(table_after(main_doc, "Theme 2: Analysing and Using Data and Information"))
+    assert in_place[0] == ["ID", "Criterion", "Evidence"]
+    assert "2.2.a" not in [r[0] for r in in_place]
+    steps = main_scores.for_opcc(CODE).next_steps
+    expected = steps.loc[steps["theme"] == 2, "criterion_id"].tolist()
+    assert expected == ["2.2.a"]
+    next_steps = rows(table_after(main_doc, "To reach Achieving"))
+    assert next_steps[0] == ["ID", "Criterion", "Status", "Owner", "Target date"]
+    assert next_steps[1][0] == "2.2.a"
+    assert next_steps[1][2:] == ["Not met", "Head of Policy", "31 March 2026"]
+    document_headings = [text for _, text in headings(main_doc)]
+    theme_1 = document_headings.index("Theme 1: Collecting and Sharing Information")
+    assert document_headings[theme_1 + 1 : theme_1 + 4] == [
+        "Commentary",
+        "What is in place",
+        "Next steps",
+    ]
+
+
+def test_not_applicable_claims_are_shown_with_their_reasons(main_doc):
+    claims = rows(table_after(main_doc, "Not applicable claims"))
+    assert claims[0] == ["ID", "Criterion", "Reason given", "Counted as satisfied"]
+    by_id = {r[0]: r for r in claims[1:]}
+    assert by_id["4.3.a"][2:] == ["The OPCC commissions no such service.", "Yes"]
+    assert by_id["5.2.a"][2:] == ["None", "No: no reason given"]
+    chapter = [
+        paragraph_after(main_doc, "Theme 5: Participation in Democracy", n) for n in range(8)
+    ]
+    claim = "Not applicable claims in this theme: 5.2.a. 0 claims with a reason count as satisfied"
+    assert any(text.startswith(claim) for text in chapter)
+
+
+def test_text_from_a_return_stays_plain_text(main_doc):
+    text = body_text(main_doc)
+    assert "Second =1+1 <w:p/> {PAGE} &amp; done" in text
+    assert "\x07" not in text
+    # The only fields are the contents (body) and TITLE/PAGE/NUMPAGES (header and footer).
+    assert len(list(main_doc.element.body.iter(qn("w:instrText")))) == 1
+    assert not list(main_doc.element.body.iter(qn("w:fldSimple")))
+
+
+def test_evidence_links_are_real_hyperlinks_that_say_where_they_go(main_doc):
+    relationships = main_doc.part.rels
+    external = {r.target_ref for r in relationships.values() if r.is_external}
+    assert f"{HEADER_LINK}1.1.a" in external
+    assert "https://www.example.gov.uk/equality-information" in external
+    assert not any(t.startswith(("javascript:", "file:")) for t in external)
+    links = {}
+    for link in main_doc.element.body.iter(qn("w:hyperlink")):
+        target = relationships[link.get(qn("r:id"))].target_ref
+        run = link.find(qn("w:r"))
+        assert run.find(f"{qn('w:rPr')}/{qn('w:rStyle')}").get(qn("w:val")) == "Hyperlink"
+        links.setdefault(target, "".join(t.text for t in link.iter(qn("w:t"))))
+    assert links[f"{HEADER_LINK}1.1.a"] == "Evidence for 1.1.a (www.example.gov.uk/equality/1.1.a)"
+    text = body_text(main_doc)
+    assert "Evidence link (not a web address): javascript:alert(1)" in text
+    assert "Evidence link (not a web address): file:///etc/passwd" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("https://example.gov.uk/a?b=1", "https://example.gov.uk/a?b=1"),
+        ("HTTP://example.gov.uk", "HTTP://example.gov.uk"),
+        ("javascript:alert(1)", None),
+        ("ftp://example.gov.uk/file", None),
+        ("https://", None),
+        ("https://example.gov.uk/a b", None),
+        ('https://example.gov.uk/"onclick', None),
+        ("www.example.gov.uk", None),
+        ("", None),
+    ],
+)
+def test_only_http_addresses_become_links(text, expected):
+    assert report.web_address(text) == expected
+
+
+def test_incomplete_return_is_marked_draft_and_says_what_is_missing(members_frame):
+    blank = {"3.1.b", "3.2.a"} | {c.id for c in framework.load().theme(9).criteria}
+
+    def status(row):
+        return "" if row.criterion_id in blank else designed_status(row)
+
+    document = build(make_return(status=status), members_frame)
+    texts = [p.text for p in document.paragraphs[:12]]
+    notice = next(p for p in document.paragraphs[:12] if p.text == "Draft — incomplete return")
+    assert notice.style.name == "Draft Notice"
+    assert any(t.startswith(f"{len(blank)} of 218 criteria have no valid status") for t in texts)
+    assert "Theme 3 (Effective Community Engagement): 3.1.b, 3.2.a" in texts
+    theme_9 = len(framework.load().theme(9).criteria)
+    assert f"Theme 9 (Equality Objectives and Annual Reporting): all {theme_9} criteria" in texts
+    assert document.core_properties.content_status == "Draft"
+    every = rows(table_after(document, "Theme 3: Effective Community Engagement", occurrence=-1))
+    assert {r[0]: r[2] for r in every[1:]}["3.1.b"] == "Not assessed"
+
+
+@pytest.mark.parametrize(
+    ("employees", "note"), [(24, True), ("149", True), (150, False), ("", False)]
+)
+def test_small_offices_get_the_employee_information_note(members_frame, employees, note):
+    document = build(make_return(employees=employees), members_frame)
+    assert ("fewer than 150 employees are exempt" in body_text(document)) is note
+
+
+def test_statement_missing_is_said_not_hidden(members_frame):
+    document = build(make_return(equality_statement=""), members_frame)
+    statement = paragraph_after(document, "The Commissioner's equality statement")
+    assert statement == "The return did not include an equality statement."
+
+
+# --- the national picture -----------------------------------------------------------------------
+
+
+def test_national_picture_compares_without_naming_anyone(main_doc, members_frame):
+    text = body_text(main_doc)
+    assert "all 3 returns accepted" in text
+    # 13 themes at Achieving or above here; the others have 0 and 16: the median is 13.
+    assert (
+        "Themes at Achieving or above: 13 of 16 here; the median across the returns is 13." in text
+    )
+    table = rows(table_after(main_doc, "Theme by theme"))
+    assert table[0] == [
+        "Theme",
+        "Level here",
+        "Median of all returns",
+        "Returns at this level or above",
+    ]
+    by_theme = {r[0].split(".")[0]: r[1:] for r in table[1:]}
+    assert by_theme["1"] == ["Advancing", "Advancing", "2 of 3"]
+    assert by_theme["3"] == ["Not yet Developing", "Developing", "3 of 3"]
+    assert by_theme["6"] == ["Achieving", "Achieving", "2 of 3"]
+    assert "Themes where the OPCC is above the median: none." in text
+    assert "Themes where the OPCC is below the median: 3." in text
+    others = members_frame.set_index("code").loc[["dyfed-powys", "gwent"]]
+    for name in [*others["policing_body"], *others["force_area"], "dyfed-powys", "gwent"]:
+        assert name not in text
+
+
+def test_no_national_picture_for_a_single_return(members_frame):
+    document = build(make_return(), members_frame)
+    assert "National picture" not in [text for _, text in headings(document)]
+
+
+def test_national_position_uses_medians_of_levels():
+    themes = pd.DataFrame(
+        {
+            "opcc_code": ["a", "b", "a", "b"],
+            "theme": [1, 1, 2, 2],
+            "theme_title": ["One", "One", "Two", "Two"],
+            "level_rank": [1, 2, 3, 3],
+        }
+    )
+    position = report.national_position(themes, "a").set_index("theme")
+    assert position.loc[1, "median_level"] == "Between Developing and Achieving"
+    assert position.loc[1, "position"] == "below"
+    assert position.loc[2, ["level", "position", "at_or_above", "returns"]].tolist() == [
+        "Advancing",
+        "at",
+        2,
+        2,
+    ]
+
+
+# --- files, determinism, templates and edits ----------------------------------------------------
+
+
+def write(out_dir: Path, rets, members_frame, **options) -> list[report.ReportOutcome]:
+    scores = scoring.score(pd.concat([r.responses for r in rets]), framework.load())
+    options.setdefault("generated", GENERATED)
+    return report.write_reports(rets, scores, framework.load(), members_frame, out_dir, **options)
+
+
+def test_same_inputs_give_the_same_bytes(tmp_path, members_frame):
+    rets = [make_return(), make_return("gwent", all_at(2))]
+    first = write(tmp_path / "one", rets, members_frame)
+    second = write(tmp_path / "two", list(reversed(rets)), members_frame)
+    assert [o.path.name for o in first] == [
+        f"gwent-equality-report-{YEAR}.docx",
+        f"north-wales-equality-report-{YEAR}.docx",
+    ]
+    for a, b in zip(first, second, strict=True):
+        assert a.path.read_bytes() == b.path.read_bytes()
+
+
+def test_an_edited_report_survives_a_rerun(tmp_path, members_frame):
+    rets = [make_return()]
+    [outcome] = write(tmp_path, rets, members_frame)
+    assert outcome.status == "written"
+    edited = docx.Document(str(outcome.path))
+    edited.paragraphs[2].insert_paragraph_before("Foreword by the Commissioner, added in Word.")
+    edited.save(str(outcome.path))
+
+    [again] = write(tmp_path, rets, members_frame)
+    assert again.status == "kept-edited"
+    kept = docx.Document(str(outcome.path))
+    assert "Foreword by the Commissioner, added in Word." in [p.text for p in kept.paragraphs]
+    assert again.path.name == f"north-wales-equality-report-{YEAR}.new.docx"
+    assert "Foreword" not in body_text(docx.Document(str(again.path)))
+    assert "--force" in again.message
+
+    [forced] = write(tmp_path, rets, members_frame, force=True)
+    assert forced.status == "overwritten"
+    assert "Foreword" not in body_text(docx.Document(str(forced.path)))
+    [unchanged] = write(tmp_path, rets, members_frame)
+    assert unchanged.status == "unchanged"
+
+
+def restyled_template(folder: Path) -> Path:
+    """The default template with Heading 1 in another font: what the APCC might do in Word."""
+    template = docx.Document(str(report.DEFAULT_TEMPLATE))
+    heading = template.styles["Heading 1"]
+    heading.font.name = "Liberation Serif"
+    heading.font.size = Pt(22)
+    template.styles["TOC 1"].name = "toc 1"  # as Word itself names it when it saves
+    path = folder / "restyled.docx"
+    template.save(str(path))
+    return path
+
+
+def test_restyling_the_template_restyles_the_report(tmp_path, members_frame):
+    template = restyled_template(tmp_path)
+    document = reopen(build(make_return(), members_frame, template=template))
+    assert document.styles["Heading 1"].font.name == "Liberation Serif"
+    for paragraph in document.paragraphs:
+        if paragraph.style.name.startswith("Heading"):
+            assert paragraph.paragraph_format.alignment is None
+            assert all(r.font.name is None and r.font.size is None for r in paragraph.runs)
+    contents = [p for p in document.paragraphs if p.style.style_id == "TOC1"]
+    assert contents[0].text == "Introduction"
+    default = reopen(build(make_return(), members_frame))
+    assert default.styles["Heading 1"].font.name == "Arial"
+
+
+def test_default_template_is_accessible(tmp_path):
+    template = docx.Document(str(report.DEFAULT_TEMPLATE))
+    normal = template.styles["Normal"]
+    assert normal.font.name == "Arial" and normal.font.size.pt >= 12
+    assert normal.paragraph_format.alignment == WD_ALIGN_PARAGRAPH.LEFT
+    defaults = template.styles.element.find(qn("w:docDefaults"))
+    assert defaults.find(f".//{qn('w:lang')}").get(qn("w:val")) == "en-GB"
+    assert not template.element.body.findall(qn("w:p"))  # no body content
+    for name in report.PARAGRAPH_STYLES:
+        if name.startswith(("Heading", "Title", "Table", "TOC")):
+            size = template.styles[name].font.size
+            assert size is None or size.pt >= 12, name
+
+
+def test_the_template_script_rebuilds_a_usable_template(tmp_path, members_frame):
+    script = Path(report.DEFAULT_TEMPLATE).with_name("build_report_template.py")
+    spec = importlib.util.spec_from_file_location("build_report_template", script)
+    builder = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(builder)
+    for name in report.PARAGRAPH_STYLES:  # the script documents every style the report uses
+        assert name in builder.__doc__, name
+    path = tmp_path / "rebuilt.docx"
+    builder.build().save(str(path))
+    document = build(make_return(), members_frame, template=path)
+    assert headings(document)[0] == (1, "Introduction")
+
+
+def test_chart_bytes_do_not_depend_on_the_run():
+    themes = scoring.score(make_return().responses, framework.load()).themes
+    first = charts.levels_chart(themes)
+    charts._render.cache_clear()
+    assert charts.levels_chart(themes) == first
+
+
+def test_template_without_the_styles_it_needs_is_refused(tmp_path, members_frame):
+    path = tmp_path / "plain.docx"
+    docx.Document().save(str(path))
+    with pytest.raises(report.ReportError, match=r"'Draft Notice'.*Restyle templates/report\.docx"):
+        write(tmp_path / "out", [make_return()], members_frame, template=path)
+    assert not (tmp_path / "out").exists()
+
+
+# --- LibreOffice: what a reader of the PDF sees -------------------------------------------------
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) not found")
+def test_pdf_shows_the_body_and_every_theme_level(tmp_path, members_frame):
+    default = write(tmp_path / "default", [make_return()], members_frame)[0].path
+    template = restyled_template(tmp_path)
+    restyled = tmp_path / "restyled-report.docx"
+    shutil.copy(
+        write(tmp_path / "restyled", [make_return()], members_frame, template=template)[0].path,
+        restyled,
+    )
+    profile = Path("/tmp") / f"lo-report-tests-{uuid.uuid4().hex}"
+    try:
+        subprocess.run(
+            [
+                SOFFICE,
+                f"-env:UserInstallation={profile.as_uri()}",
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(tmp_path / "pdf"),
+                str(default),
+                str(restyled),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=240,
+        )
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    pdf = tmp_path / "pdf" / default.with_suffix(".pdf").name
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    flat = re.sub(r"\s+", " ", text)
+    assert BODY in flat
+    for theme in framework.load().themes:
+        level = EXPECTED_LEVELS[theme.number]
+        assert f"Theme {theme.number}: {theme.title} Level reached: {level}" in flat
+    fonts = subprocess.run(
+        ["pdffonts", str(tmp_path / "pdf" / "restyled-report.pdf")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "LiberationSerif" in fonts
+    default_fonts = subprocess.run(
+        ["pdffonts", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout
+    assert "LiberationSerif" not in default_fonts
+
+
+# --- end to end: generated workbooks, filled in, through `equality report` ----------------------
+
+
+def test_report_command_from_filled_workbooks(make_workbook, tmp_path):
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+    from pipeline.fill import fill_workbook
+
+    fw = framework.load()
+    returned = tmp_path / "returned"
+    returned.mkdir()
+    for code, status in ((CODE, designed_status), ("gwent", all_at(3))):
+        answers = {
+            "1.1.a": {"evidence": "Data sharing agreement", "evidence_link": f"{HEADER_LINK}1.1.a"},
+            "4.3.a": {"na_reason": "The OPCC commissions no such service."},
+        }
+        fill_workbook(
+            make_workbook(code=code, year=YEAR),
+            returned / f"{code}.xlsx",
+            statuses={row.criterion_id: status(row) for row in fw.frame.itertuples()},
+            answers=answers,
+            profile={
+                "lead_role": "Head of Policy",
+                "employees": 24,
+                "equality_statement": "Fairness for every community.",
+                "signoff_role": "Chief Executive",
+                "signoff_date": dt.date(2026, 4, 15),
+            },
+            objectives=[
+                {
+                    "objective": "Fair stop and search",
+                    "measure": "Disproportionality ratio",
+                    "baseline": "4.1",
+                    "target": "2.0",
+                    "progress": "On track",
+                    "commentary": "Scrutiny panel meets monthly.",
+                }
+            ],
+            commentary={1: "Our data work =SUM(A1)"},
+        )
+    out = tmp_path / "reports"
+    args = ["report", str(returned), "--out", str(out), "--date", "2026-05-01"]
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    path = out / f"{CODE}-equality-report-{YEAR}.docx"
+    assert f"{path}: written" in result.output
+    document = docx.Document(str(path))
+    glance = rows(table_after(document, "Levels by theme"))
+    levels = {int(r[0].split(".")[0]): r[1] for r in glance[1:]}
+    assert levels == EXPECTED_LEVELS
+    assert rows(table_after(document, "Objective 1"))[1] == [
+        "Disproportionality ratio",
+        "4.1",
+        "2.0",
+        "On track",
+    ]
+    assert "Our data work =SUM(A1)" in body_text(document)
+    assert "National picture" in [text for _, text in headings(document)]
+    assert document.core_properties.author == BODY
+
+    again = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert f"{path}: unchanged" in again.output

@@ -214,6 +214,13 @@ def workbook_command(
 @click.option("--force", is_flag=True, help="Overwrite reports even if someone has edited them.")
 @click.option("--strict", is_flag=True, help="Exit 1 when any return was rejected.")
 @click.option(
+    "--max-unzipped-mb",
+    type=click.IntRange(1),
+    default=200,
+    show_default=True,
+    help="Reject a return that would unpack to more than this (a guard against zip bombs).",
+)
+@click.option(
     "--date",
     "generated",
     type=click.DateTime(formats=["%Y-%m-%d"]),
@@ -229,6 +236,7 @@ def run_command(
     template: Path | None,
     force: bool,
     strict: bool,
+    max_unzipped_mb: int,
     generated,
 ) -> None:
     """Validate, score and report on every return in INPUT_DIR (default: input/).
@@ -246,10 +254,11 @@ def run_command(
         equality run input --out output
         equality run input --year 2025-26 --strict
     """
-    from pipeline import display, run
+    from pipeline import display, layout, report, run
 
+    if year is not None and not layout.is_valid_year(year):
+        raise click.BadParameter(f"{year!r} is not a year like 2025-26.", param_hint="--year")
     passwords = load_passwords(passwords_file)
-    member_list = members_file  # validated inside run, errors below
     out = display.console(None)
     try:
         with display.progress_bar(out) as progress:
@@ -257,14 +266,15 @@ def run_command(
                 input_dir,
                 out_root,
                 year=year,
-                members_file=member_list,
+                members_file=members_file,
                 passwords=passwords,
                 template=template,
                 generated=generated.date() if generated else None,
                 force=force,
+                max_unzipped_bytes=max_unzipped_mb * 1024 * 1024,
                 progress=progress,
             )
-    except members.MembersError as exc:
+    except (members.MembersError, report.ReportError) as exc:
         raise click.ClickException(str(exc)) from exc
     except run.RunError as exc:
         out.print(f"Error: {exc}", markup=False, highlight=False)

@@ -113,6 +113,7 @@ def print_run_summary(out: Console, result) -> None:
                 "bold yellow",
             )
         )
+        out.print(Text(result.demo_description), highlight=False)
     counts = Table(title=f"Equality returns {result.year}", header_style="bold")
     counts.add_column("Outcome")
     counts.add_column("Returns", justify="right")
@@ -122,11 +123,13 @@ def print_run_summary(out: Console, result) -> None:
 
     log = result.batch.log
     problems = result.batch.problems
-    if len(log):
-        files = Table(header_style="bold", title="Returns")
+    # Clean returns need no attention; list only the ones that do.
+    noted = log[log["verdict"] != "accepted"] if len(log) else log
+    if len(noted):
+        files = Table(header_style="bold", title="Returns that need attention")
         for column in ("File", "Member", "Verdict", "Errors", "Warnings"):
             files.add_column(column, overflow="fold")
-        for row in log.itertuples(index=False):
+        for row in noted.itertuples(index=False):
             files.add_row(
                 Text(str(row.file)),
                 Text(str(row.opcc_code or "?")),

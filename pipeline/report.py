@@ -12,8 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -1134,37 +1136,82 @@ def write_reports(
     template: Path | None = None,
     generated: dt.date,
     force: bool = False,
+    workers: int | None = None,
 ) -> list[ReportOutcome]:
     """Write a report per return into `out_dir`, never replacing one that someone has edited."""
     out_dir = Path(out_dir)
     template_bytes(template)  # fail before any report if the template is unusable
+    out_dir.mkdir(parents=True, exist_ok=True)
     by_code = {row["code"]: row for row in members.to_dict("records")}
     national = scores.themes if scores.themes["opcc_code"].nunique() > 1 else None
+    jobs = [
+        _RenderJob(
+            ret,
+            scores.for_opcc(ret.opcc_code),
+            framework,
+            by_code.get(ret.opcc_code, {}),
+            template,
+            national,
+            generated,
+            out_dir,
+        )
+        for ret in sorted(returns, key=lambda r: (r.opcc_code, r.reporting_year))
+    ]
+    rendered = _render_all(jobs, workers)
     records = manifest.Manifest.load(out_dir)
     outcomes: list[ReportOutcome] = []
     try:
-        for ret in sorted(returns, key=lambda r: (r.opcc_code, r.reporting_year)):
-            document = build_report(
-                ret,
-                scores,
-                framework,
-                by_code.get(ret.opcc_code, {}),
-                template=template,
-                national=national,
-                generated=generated,
-            )
+        for job, path in zip(jobs, rendered, strict=True):
             outcome = records.write(
-                report_name(ret.opcc_code, ret.reporting_year),
-                lambda path, document=document: outputs.save_document(document, path),
+                report_name(job.ret.opcc_code, job.ret.reporting_year),
+                lambda target, path=path: os.replace(path, target),
                 force=force,
             )
             outcomes.append(
-                ReportOutcome(ret.opcc_code, outcome.path, outcome.status, outcome.message)
+                ReportOutcome(job.ret.opcc_code, outcome.path, outcome.status, outcome.message)
             )
     finally:
+        for path in rendered:
+            path.unlink(missing_ok=True)
         if outcomes:
             records.save()
     return outcomes
+
+
+@dataclass(frozen=True)
+class _RenderJob:
+    ret: Return
+    scores: scoring.Scores
+    framework: Framework
+    member: Mapping[str, str]
+    template: Path | None
+    national: pd.DataFrame | None
+    generated: dt.date
+    out_dir: Path
+
+
+def _render(job: _RenderJob) -> Path:
+    """Build one report and save it to a hidden file beside its final place."""
+    document = build_report(
+        job.ret,
+        job.scores,
+        job.framework,
+        job.member,
+        template=job.template,
+        national=job.national,
+        generated=job.generated,
+    )
+    path = job.out_dir / f".rendering-{job.ret.opcc_code}-{job.ret.reporting_year}.docx"
+    return outputs.save_document(document, path)
+
+
+def _render_all(jobs: list[_RenderJob], workers: int | None) -> list[Path]:
+    """Render across processes when there are enough reports for it to pay; order is kept."""
+    workers = workers or min(os.cpu_count() or 1, 8)
+    if workers <= 1 or len(jobs) < 4:
+        return [_render(job) for job in jobs]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(_render, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
 
 
 def report_returns(

@@ -26,6 +26,7 @@ from pipeline import (
     benchmark,
     demo,
     feedback,
+    ingest,
     report,
     scoring,
     validate,
@@ -56,6 +57,7 @@ class RunResult:
     scores: scoring.Scores
     members: pd.DataFrame
     outputs: dict[str, list[Path]]
+    demo_description: str = ""
     report_outcomes: list = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -87,6 +89,7 @@ def run(
     generated: dt.date | None = None,
     workers: int | None = None,
     force: bool = False,
+    max_unzipped_bytes: int = ingest.DEFAULT_MAX_UNZIPPED_BYTES,
     progress: Progress | None = None,
 ) -> RunResult:
     """Run the whole batch on `input_dir`; with no returns there, run on a demo set instead."""
@@ -99,13 +102,17 @@ def run(
 
     paths = validate.discover([Path(input_dir)]) if Path(input_dir).exists() else []
     scratch = None
+    demo_set = None
     if not paths:
         scratch = Path(tempfile.mkdtemp(prefix="equality-demo-"))
         demo_year = year or workbook.default_year(generated)
-        demo.make_demo_returns(scratch, year=demo_year, members=members, framework=framework)
+        demo_set = demo.make_demo_returns(
+            scratch, year=demo_year, members=members, framework=framework
+        )
         paths = validate.discover([scratch])
     try:
-        checked = _check_all(paths, members, year, passwords, workers, progress)
+        options = {"year": year, "passwords": passwords, "max_unzipped_bytes": max_unzipped_bytes}
+        checked = _check_all(paths, members, options, workers, progress)
         batch = validate.resolve(checked)
         timings["validate"] = time.perf_counter() - clock
         run_year = year or _most_common_year(batch) or workbook.default_year(generated)
@@ -160,6 +167,7 @@ def run(
             year=run_year,
             out_dir=out_dir,
             demo=scratch is not None,
+            demo_description=demo.describe(demo_set) if demo_set else "",
             batch=batch,
             scores=scores,
             members=members,
@@ -176,7 +184,7 @@ def run(
             shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _check_all(paths, members, year, passwords, workers, progress: Progress) -> list:
+def _check_all(paths, members, options: dict, workers, progress: Progress) -> list:
     """validate.check_file for every path, across processes when there is more than a handful."""
     total = len(paths)
     progress("validate", 0, total)
@@ -184,16 +192,11 @@ def _check_all(paths, members, year, passwords, workers, progress: Progress) -> 
     results = []
     if workers <= 1 or total < 4:
         for done, path in enumerate(paths, start=1):
-            results.append(
-                (path, *validate.check_file(path, members, year=year, passwords=passwords))
-            )
+            results.append((path, *validate.check_file(path, members, **options)))
             progress("validate", done, total)
         return results
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [
-            pool.submit(validate.check_file, path, members, year=year, passwords=passwords)
-            for path in paths
-        ]
+        futures = [pool.submit(validate.check_file, path, members, **options) for path in paths]
         for done, (path, future) in enumerate(zip(paths, futures, strict=True), start=1):
             results.append((path, *future.result()))
             progress("validate", done, total)

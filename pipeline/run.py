@@ -229,6 +229,7 @@ def _write_run_record(result: RunResult, paths: list[Path], generated: dt.date) 
     import pandera
 
     outputs = sorted(p for group in result.outputs.values() for p in group)
+    root = result.out_dir.resolve()
     record = {
         "tool": "equality",
         "version": __version__,
@@ -247,7 +248,8 @@ def _write_run_record(result: RunResult, paths: list[Path], generated: dt.date) 
             )
         ),
         "outputs": [
-            {"file": str(p.relative_to(result.out_dir)), "sha256": sha256_file(p)} for p in outputs
+            {"file": Path(p).resolve().relative_to(root).as_posix(), "sha256": sha256_file(p)}
+            for p in outputs
         ],
         "counts": result.counts,
         "members_with_no_return": result.missing_members,

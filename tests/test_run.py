@@ -247,3 +247,13 @@ def test_empty_input_runs_the_demo(tmp_path):
     record = json.loads((years[0] / "run.json").read_text(encoding="utf-8"))
     assert record["demo"] is True
     assert len(list((years[0] / "reports").glob("*.docx"))) >= 40
+
+
+def test_relative_output_folder(batch_folder, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(
+        main, ["run", str(batch_folder["input"]), "--out", "output", "--date", RUN_DATE]
+    )
+    assert result.exit_code == 0, result.output
+    record = json.loads((tmp_path / "output" / "2025-26" / "run.json").read_text("utf-8"))
+    assert "reports/kent-equality-report-2025-26.docx" in {o["file"] for o in record["outputs"]}

@@ -22,30 +22,21 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipeline import layout, outputs, scoring
+from pipeline import layout, outputs, scoring, validate
+from pipeline.framework import LEVEL_LADDER, LEVEL_RANK, Framework
 
 # The report's level colours, so that a level looks the same in every output (word always shown).
-from pipeline.charts import LEVEL_FILLS
-from pipeline.framework import LEVEL_LADDER, LEVEL_RANK, Framework
+from pipeline.layout import LEVEL_FILLS
 from pipeline.members import REGIONS
+from pipeline.validate import ACCEPTED, REJECTED, SUPERSEDED
+from pipeline.validate import WITH_WARNINGS as ACCEPTED_WITH_WARNINGS
 
-ACCEPTED = "accepted"
-ACCEPTED_WITH_WARNINGS = "accepted with warnings"
-REJECTED = "rejected"
-SUPERSEDED = "superseded"
 NO_RETURN = "no return"
 #: A member's status is the best verdict among its files, in this order.
 STATUS_ORDER = (ACCEPTED, ACCEPTED_WITH_WARNINGS, REJECTED, SUPERSEDED, NO_RETURN)
 SCORED = (ACCEPTED, ACCEPTED_WITH_WARNINGS)
-LOG_COLUMNS = [
-    "file",
-    "opcc_code",
-    "verdict",
-    "errors",
-    "warnings",
-    "signoff_date",
-    "superseded_by",
-]
+#: The returns log as `validate` makes it, less the full paths (they stay out of the benchmark).
+LOG_COLUMNS = [c for c in validate.LOG_COLUMNS if c != "path"]
 
 STATUS_FILLS: dict[str, str] = {
     ACCEPTED_WITH_WARNINGS: "FFF2CC",

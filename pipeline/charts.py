@@ -18,16 +18,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from pipeline.framework import LEVEL_LADDER
+from pipeline.layout import LEVEL_FILLS
 
-#: Light fills behind dark text (contrast above 12:1 for #1A1A1A), one per rung of the ladder.
-#: Used for the level cells of the report's tables and the chart's bars; the level's word is
-#: always shown too, so colour is never the only cue.
-LEVEL_FILLS: dict[str, str] = {
-    LEVEL_LADDER[0]: "E7E6E6",
-    LEVEL_LADDER[1]: "FFE699",
-    LEVEL_LADDER[2]: "BDD7EE",
-    LEVEL_LADDER[3]: "C6E0B4",
-}
 DPI = 200
 WIDTH_INCHES = 6.2
 _INK = "#1A1A1A"

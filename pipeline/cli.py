@@ -27,6 +27,50 @@ def members_option(command):
     )(command)
 
 
+def load_passwords(path: Path | None) -> dict[str, str]:
+    """member code -> password, from a two-column CSV (code,password)."""
+    if path is None:
+        return {}
+    import csv
+
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        rows = [row for row in csv.reader(handle) if row and row[0].strip()]
+    if rows and rows[0][0].strip().lower() == "code":
+        rows = rows[1:]
+    if any(len(row) < 2 for row in rows):
+        raise click.BadParameter(
+            f"{path}: every line must be 'member code,password' (e.g. west-midlands,Secret1).",
+            param_hint="--passwords",
+        )
+    return {row[0].strip(): row[1] for row in rows}
+
+
+def checked_year(ctx, param, year: str | None) -> str | None:
+    from pipeline import layout
+
+    if year is not None and not layout.is_valid_year(year):
+        raise click.BadParameter(f"{year!r} is not a financial year like 2025-26.")
+    return year
+
+
+def returns_options(command):
+    """--members, --year and --passwords: shared by every command that reads returns."""
+    command = click.option(
+        "--passwords",
+        type=click.Path(dir_okay=False, exists=True, path_type=Path),
+        default=None,
+        callback=lambda ctx, param, path: load_passwords(path),
+        help="CSV of member code,password, for password-protected returns.",
+    )(command)
+    command = click.option(
+        "--year",
+        default=None,
+        callback=checked_year,
+        help="Reporting year, e.g. 2025-26: returns for any other year are rejected.",
+    )(command)
+    return members_option(command)
+
+
 def load_member_list(members_file: Path | None):
     try:
         return members.load_members(members_file)
@@ -194,17 +238,7 @@ def workbook_command(
     show_default=True,
     help="Output folder; results go in OUT/<year>/.",
 )
-@click.option(
-    "--year", default=None, help="Reporting year, e.g. 2025-26; returns for others are rejected."
-)
-@members_option
-@click.option(
-    "--passwords",
-    "passwords_file",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    default=None,
-    help="CSV of member code,password for password-protected returns.",
-)
+@returns_options
 @click.option(
     "--template",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
@@ -232,7 +266,7 @@ def run_command(
     out_root: Path,
     year: str | None,
     members_file: Path | None,
-    passwords_file: Path | None,
+    passwords: dict[str, str],
     template: Path | None,
     force: bool,
     strict: bool,
@@ -254,11 +288,8 @@ def run_command(
         equality run input --out output
         equality run input --year 2025-26 --strict
     """
-    from pipeline import display, layout, report, run
+    from pipeline import display, report, run
 
-    if year is not None and not layout.is_valid_year(year):
-        raise click.BadParameter(f"{year!r} is not a year like 2025-26.", param_hint="--year")
-    passwords = load_passwords(passwords_file)
     out = display.console(None)
     try:
         with display.progress_bar(out) as progress:
@@ -282,23 +313,6 @@ def run_command(
     display.print_run_summary(out, result)
     if strict and result.rejected:
         sys.exit(1)
-
-
-def load_passwords(path: Path | None) -> dict[str, str]:
-    """member code -> password, from a two-column CSV (code,password)."""
-    if path is None:
-        return {}
-    import csv
-
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        rows = [row for row in csv.reader(handle) if row and row[0].strip()]
-    if rows and rows[0][0].strip().lower() == "code":
-        rows = rows[1:]
-    if any(len(row) < 2 for row in rows):
-        raise click.ClickException(
-            f"{path}: every line must be 'member code,password' (e.g. west-midlands,Secret1)."
-        )
-    return {row[0].strip(): row[1] for row in rows}
 
 
 @main.command("demo")
@@ -346,9 +360,6 @@ def demo_command(
     click.echo(demo.describe(made))
 
 
-PASSWORDS_HELP = "CSV of member code,password for password-protected returns."
-
-
 @main.command("validate")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option(
@@ -359,21 +370,13 @@ PASSWORDS_HELP = "CSV of member code,password for password-protected returns."
     show_default=True,
     help="Folder for validation-summary.xlsx and the feedback workbooks.",
 )
-@members_option
-@click.option("--year", default=None, help="Reject returns for any other year, e.g. 2025-26.")
-@click.option(
-    "--passwords",
-    "passwords_file",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    default=None,
-    help=PASSWORDS_HELP,
-)
+@returns_options
 def validate_command(
     paths: tuple[Path, ...],
     out_dir: Path,
     members_file: Path | None,
     year: str | None,
-    passwords_file: Path | None,
+    passwords: dict[str, str],
 ) -> None:
     """Check returned workbooks: which can be used, and what each OPCC should fix.
 
@@ -391,7 +394,7 @@ def validate_command(
     """
     from pipeline import feedback, validate
 
-    batch = _checked_batch(paths, members_file, year, passwords_file)
+    batch = _checked_batch(paths, members_file, year, passwords)
     try:
         written = feedback.write_outputs(batch, out_dir)
     except OSError as exc:
@@ -420,22 +423,14 @@ def validate_command(
     show_default=True,
     help="One row per theme, or per section, of each OPCC.",
 )
-@members_option
-@click.option("--year", default=None, help="Reject returns for any other year, e.g. 2025-26.")
-@click.option(
-    "--passwords",
-    "passwords_file",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    default=None,
-    help=PASSWORDS_HELP,
-)
+@returns_options
 def score_command(
     paths: tuple[Path, ...],
     output_format: str,
     by: str,
     members_file: Path | None,
     year: str | None,
-    passwords_file: Path | None,
+    passwords: dict[str, str],
 ) -> None:
     """Print the level each accepted return reaches, per theme or per section.
 
@@ -450,7 +445,7 @@ def score_command(
     """
     from pipeline import validate
 
-    batch = _checked_batch(paths, members_file, year, passwords_file)
+    batch = _checked_batch(paths, members_file, year, passwords)
     echo_frame(validate.score_table(batch, framework.load(), by), output_format)
     skipped = batch.log[batch.log["verdict"].isin([validate.REJECTED, validate.SUPERSEDED])]
     if len(skipped):
@@ -461,14 +456,11 @@ def score_command(
         )
 
 
-def _checked_batch(paths, members_file: Path | None, year: str | None, passwords_file):
+def _checked_batch(paths, members_file: Path | None, year: str | None, passwords):
     """Shared by validate and score: the members, passwords and year checked, then the batch."""
-    from pipeline import layout, validate
+    from pipeline import validate
 
-    if year is not None and not layout.is_valid_year(year):
-        raise click.BadParameter(f"{year!r} is not a year like 2025-26.", param_hint="--year")
     member_list = load_member_list(members_file)
-    passwords = load_passwords(passwords_file)
     found = validate.discover(paths)
     if not found:
         raise click.ClickException(
@@ -493,15 +485,7 @@ def _checked_batch(paths, members_file: Path | None, year: str | None, passwords
     default=None,
     help="Word style template. Default: templates/report.docx.",
 )
-@members_option
-@click.option("--year", default=None, help="Reject returns for any other year, e.g. 2025-26.")
-@click.option(
-    "--passwords",
-    "passwords_file",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    default=None,
-    help=PASSWORDS_HELP,
-)
+@returns_options
 @click.option("--force", is_flag=True, help="Overwrite reports even if someone has edited them.")
 @click.option(
     "--date",
@@ -517,7 +501,7 @@ def report_command(
     template: Path | None,
     members_file: Path | None,
     year: str | None,
-    passwords_file: Path | None,
+    passwords: dict[str, str],
     force: bool,
     generated,
 ) -> None:
@@ -537,7 +521,7 @@ def report_command(
 
     from pipeline import manifest, report, validate
 
-    batch = _checked_batch(paths, members_file, year, passwords_file)
+    batch = _checked_batch(paths, members_file, year, passwords)
     if not batch.returns:
         raise click.ClickException(
             "No report written: no return could be used. Run `equality validate` for the reasons."

@@ -29,6 +29,16 @@ STATUS_VARIANTS: dict[str, tuple[str, ...]] = {
     NOT_APPLICABLE: ("not applicable", "n/a", "na", "n.a.", "not-applicable"),
 }
 
+#: Light fills behind dark text (contrast above 12:1 for #1A1A1A), one per rung of the ladder.
+#: Used by the report's tables and chart and the benchmark workbook, so a level looks the same
+#: everywhere; the level's word is
+#: always shown too, so colour is never the only cue.
+LEVEL_FILLS: dict[str, str] = {
+    "Not yet Developing": "E7E6E6",
+    "Developing": "FFE699",
+    "Achieving": "BDD7EE",
+    "Advancing": "C6E0B4",
+}
 PROGRESS_VALUES: tuple[str, ...] = ("Not started", "On track", "At risk", "Off track", "Achieved")
 
 # Sheet names as generated. The reader also recognises sheets by their content, since OPCCs rename.

@@ -41,8 +41,6 @@ from pipeline.outputs import sha256_file, write_bytes_atomically
 #: Called as progress(step, done, total) while the run works.
 Progress = Callable[[str, int, int], None]
 
-VERDICTS = ("accepted", "accepted with warnings", "rejected", "superseded")
-
 
 class RunError(RuntimeError):
     """The run could not complete (for example, the output folder cannot be written)."""
@@ -64,7 +62,7 @@ class RunResult:
     @property
     def counts(self) -> dict[str, int]:
         verdicts = self.batch.log["verdict"] if len(self.batch.log) else pd.Series(dtype=str)
-        counts = {verdict: int((verdicts == verdict).sum()) for verdict in VERDICTS}
+        counts = {verdict: int((verdicts == verdict).sum()) for verdict in validate.VERDICTS}
         counts["members with no return"] = len(self.missing_members)
         return counts
 
@@ -75,7 +73,7 @@ class RunResult:
 
     @property
     def rejected(self) -> int:
-        return self.counts["rejected"]
+        return self.counts[validate.REJECTED]
 
 
 def run(

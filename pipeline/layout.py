@@ -30,9 +30,8 @@ STATUS_VARIANTS: dict[str, tuple[str, ...]] = {
 }
 
 #: Light fills behind dark text (contrast above 12:1 for #1A1A1A), one per rung of the ladder.
-#: Used by the report's tables and chart and the benchmark workbook, so a level looks the same
-#: everywhere; the level's word is
-#: always shown too, so colour is never the only cue.
+#: Used by the report's tables and chart and by the benchmark workbook, so that a level looks the
+#: same everywhere; the level's word is always shown too, so colour is never the only cue.
 LEVEL_FILLS: dict[str, str] = {
     "Not yet Developing": "E7E6E6",
     "Developing": "FFE699",

@@ -9,6 +9,7 @@ from a return is ever written as a formula: every string goes in as a plain stri
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from pathlib import Path
 
 import pandas as pd
@@ -19,7 +20,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipeline import ingest, outputs
+from pipeline import framework, ingest, outputs, workbook
+from pipeline.members import load_members
 from pipeline.problems import ERROR, WARNING, Code, where
 from pipeline.validate import REJECTED, SUPERSEDED, WITH_WARNINGS, Batch
 from pipeline.workbook import save as save_book
@@ -129,10 +131,46 @@ def _write_one(entry: pd.Series, problems: pd.DataFrame, target: Path) -> Path:
     if book is None:
         book = _new_book()
     else:
+        _defuse(book)
         for problem in problems.itertuples(index=False):
             _mark(book, problem)
     _feedback_sheet(book, entry, problems, copied)
     return save_book(book, target)
+
+
+@functools.cache
+def _template_formulas() -> frozenset[str]:
+    """Every formula the generated workbook holds (the same for every member and year)."""
+    member = load_members().iloc[0].to_dict()
+    book = workbook.build_workbook(member, "2025-26", framework.load(), generated=_STAMP.date())
+    return frozenset(
+        cell.value
+        for ws in book.worksheets
+        for row in ws.iter_rows()
+        for cell in row
+        if cell.data_type == "f"
+    )
+
+
+def _defuse(book: Workbook) -> None:
+    """The copy keeps only the template's own formulas and web links: a formula or link the
+    OPCC typed (=HYPERLINK, a DDE call, a file: link) comes back as the text they typed."""
+    ours = _template_formulas()
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f" and not (
+                    isinstance(cell.value, str) and cell.value in ours
+                ):
+                    cell.value = str(getattr(cell.value, "text", cell.value))
+                    cell.data_type = "s"
+                link = cell.hyperlink
+                if link is not None and link.target and not _is_web(link.target):
+                    cell.hyperlink = None
+
+
+def _is_web(target: str) -> bool:
+    return target.strip().lower().startswith(("http://", "https://", "mailto:"))
 
 
 def _mark(book: Workbook, problem) -> None:

@@ -224,8 +224,8 @@ def _decrypt(data: bytes, file: str, passwords: Mapping[str, str]) -> bytes:
         with olefile.OleFileIO(io.BytesIO(data)) as ole:
             encrypted = ole.exists("EncryptionInfo")
             legacy = ole.exists("Workbook") or ole.exists("Book")
-    except OSError as exc:
-        raise _reject(file, Code.E002, detail=f"damaged Office file: {exc}") from exc
+    except Exception as exc:  # olefile raises OSError, ValueError, struct.error... on damage
+        raise _reject(file, Code.E002, detail=f"damaged Office file: {exc}"[:200]) from exc
     if not encrypted:
         kind = "a legacy Excel 97-2003 workbook (.xls)" if legacy else "an older Office document"
         raise _reject(file, Code.E001, kind=kind)

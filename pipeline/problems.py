@@ -118,8 +118,8 @@ class Code(Enum):
         ERROR,
         "Workbook too large",
         "the workbook unpacks to {size} MB, more than the limit of {limit} MB.",
-        "Remove pictures, pasted objects and extra sheets, then " + _RESAVE + " (The APCC can "
-        "raise the limit, max_unzipped_bytes, for a genuine file.)",
+        "Remove pictures, pasted objects and extra sheets, then " + _RESAVE + " (For a genuine "
+        "file the APCC can raise the limit: equality run --max-unzipped-mb N.)",
     )
     E005 = Rule(
         "encrypted",

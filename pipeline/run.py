@@ -27,6 +27,7 @@ from pipeline import (
     demo,
     feedback,
     ingest,
+    problems,
     report,
     scoring,
     validate,
@@ -190,15 +191,28 @@ def _check_all(paths, members, options: dict, workers, progress: Progress) -> li
     results = []
     if workers <= 1 or total < 4:
         for done, path in enumerate(paths, start=1):
-            results.append((path, *validate.check_file(path, members, **options)))
+            results.append((path, *_check_one(path, members, options)))
             progress("validate", done, total)
         return results
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(validate.check_file, path, members, **options) for path in paths]
+        futures = [pool.submit(_check_one, path, members, options) for path in paths]
         for done, (path, future) in enumerate(zip(paths, futures, strict=True), start=1):
             results.append((path, *future.result()))
             progress("validate", done, total)
     return results
+
+
+def _check_one(path: Path, members: pd.DataFrame, options: dict) -> tuple:
+    """validate.check_file, guarded: a file that trips an unforeseen bug is rejected, not fatal.
+
+    Ingest already turns every bad file it knows of into a coded problem; this guard is for the
+    one nobody has seen yet, so that the other returns in the batch still get their outputs.
+    """
+    try:
+        return validate.check_file(path, members, **options)
+    except Exception as exc:
+        detail = f"unexpected {type(exc).__name__}: {exc}"
+        return None, [problems.Code.E002.problem(file=Path(path).name, detail=detail)]
 
 
 def _most_common_year(batch: validate.Batch) -> str | None:

@@ -257,3 +257,18 @@ def test_relative_output_folder(batch_folder, tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     record = json.loads((tmp_path / "output" / "2025-26" / "run.json").read_text("utf-8"))
     assert "reports/kent-equality-report-2025-26.docx" in {o["file"] for o in record["outputs"]}
+
+
+def test_a_file_that_breaks_the_reader_is_rejected_and_the_batch_goes_on(make_workbook):
+    import pandas as pd
+
+    from pipeline import run
+
+    # A member list without its code column makes check_file fail in a way ingest does not
+    # foresee: the stand-in for a bug nobody has found yet.
+    broken_members = pd.DataFrame({"force_area": ["Kent"]})
+    options = {"year": None, "passwords": {}, "max_unzipped_bytes": 10**9}
+    ret, found = run._check_one(make_workbook("kent"), broken_members, options)
+    assert ret is None
+    assert [p.code for p in found] == ["E002"]
+    assert "unexpected" in found[0].message

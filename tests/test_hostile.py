@@ -1,0 +1,388 @@
+"""Broken and hostile returns, as a batch: `equality run` over the corpus, every output read back.
+
+One folder holds every case of `corpus.build_corpus` beside good returns. The run must finish,
+give each file its verdict with coded, located messages, keep every good return's outputs, write
+nothing that a return's text could turn into a formula, a link or markup, never touch the inputs,
+and give the same bytes when run again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import time
+import tracemalloc
+import zipfile
+from pathlib import Path
+
+import defusedxml
+import docx
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from corpus import (
+    CLIMBING,
+    ENCRYPTED,
+    GENERATED,
+    INJECTIONS,
+    LOCAL_LINK,
+    PASSWORDS,
+    TYPED_FORMULA,
+    WELSH,
+    YEAR,
+    build_corpus,
+    wordy_return,
+)
+
+from pipeline import framework, ingest, workbook
+from pipeline.cli import main
+from pipeline.members import load_members
+from pipeline.problems import where
+from pipeline.validate import ACCEPTED, REJECTED, SUPERSEDED, WITH_WARNINGS
+
+RUN = ["--date", "2026-05-01", "--year", YEAR]
+#: Problems that point at one cell: their rows must name the sheet and the cell.
+CELL_CODES = {"W101", "W103", "W104", "W106", "W117", "W118", "W119", "W122"}
+#: The only fields our reports carry: table of contents, page numbers, the title in the header.
+OUR_FIELDS = re.compile(r"^\s*(TOC|PAGE|NUMPAGES|TITLE)\b")
+NAMES = {
+    "reports": re.compile(r"^[a-z0-9-]+-equality-report-\d{4}-\d{2}(\.new(-\d+)?)?\.docx$"),
+    "feedback": re.compile(r"^[a-z0-9-]+-feedback\.xlsx$"),
+    ".": re.compile(rf"^(validation-summary\.xlsx|equality-benchmark-{YEAR}\.xlsx|run\.json)$"),
+}
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def equality(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> dict:
+    """The corpus, run twice into one output folder (a report edited in between), then the
+    encrypted return with its password, and a wordy return under a 1 MB limit."""
+    root = tmp_path_factory.mktemp("hostile")
+    inbox = root / "input"
+    expected = build_corpus(inbox, root / "scratch")
+    before = digests(inbox)
+    out = root / "output"
+    first = equality("run", str(inbox), "--out", str(out), *RUN)
+    assert first.exit_code == 0, (first.output, repr(first.exception))
+    year_dir = out / YEAR
+    after_first = digests(year_dir)
+    edited = year_dir / "reports" / f"kent-equality-report-{YEAR}.docx"
+    document = docx.Document(str(edited))
+    document.add_paragraph("Edited by the communications team.")
+    document.save(str(edited))
+    edited_bytes = edited.read_bytes()
+    second = equality("run", str(inbox), "--out", str(out), *RUN)
+
+    locked = root / "locked"
+    locked.mkdir()
+    shutil.copy2(inbox / ENCRYPTED, locked / ENCRYPTED)
+    passwords = root / "passwords.csv"
+    rows = "".join(f"{code},{password}\n" for code, password in PASSWORDS.items())
+    passwords.write_text("code,password\n" + rows, encoding="utf-8")
+    unlocked = equality(
+        "run", str(locked), "--out", str(root / "unlocked"), "--passwords", str(passwords), *RUN
+    )
+
+    wordy = root / "wordy"
+    wordy_return(wordy, root / "scratch")
+    limited = equality(
+        "run", str(wordy), "--out", str(root / "limited"), "--max-unzipped-mb", "1", *RUN
+    )
+    unlimited = equality("run", str(wordy), "--out", str(root / "unlimited"), *RUN)
+    return {
+        "root": root,
+        "inbox": inbox,
+        "expected": expected,
+        "before": before,
+        "out": year_dir,
+        "runs": [first, second],
+        "after_first": after_first,
+        "edited": (edited, edited_bytes),
+        "unlocked": (unlocked, root / "unlocked" / YEAR),
+        "limited": (limited, root / "limited" / YEAR),
+        "unlimited": (unlimited, root / "unlimited" / YEAR),
+    }
+
+
+def table(path: Path, sheet: str) -> list[dict]:
+    """A sheet of a produced workbook as records keyed by its header row."""
+    ws = openpyxl.load_workbook(path, read_only=True)[sheet]
+    rows = list(ws.values)
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+
+
+def verdicts(out: Path) -> dict[str, dict]:
+    return {row["File"]: row for row in table(out / "validation-summary.xlsx", "Returns")}
+
+
+def problems(out: Path) -> list[dict]:
+    return table(out / "validation-summary.xlsx", "Problems")
+
+
+def cells(path: Path):
+    """Every cell of every sheet of a produced workbook, with formulas as written."""
+    book = openpyxl.load_workbook(path)
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            yield from ((ws.title, cell) for cell in row)
+
+
+def template_formulas() -> set[str]:
+    """The formulas a generated workbook holds: the only ones a feedback copy may keep."""
+    member = load_members().iloc[0].to_dict()
+    book = workbook.build_workbook(member, YEAR, framework.load(), generated=GENERATED)
+    return {
+        c.value
+        for ws in book.worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if c.data_type == "f"
+    }
+
+
+# --- the run -------------------------------------------------------------------------------------
+
+
+def test_the_runs_complete_without_a_traceback(corpus):
+    for result in [*corpus["runs"], *(corpus[k][0] for k in ("unlocked", "limited", "unlimited"))]:
+        assert result.exit_code == 0, result.output
+        assert result.exception is None
+        assert "Traceback" not in result.output
+
+
+def test_every_file_gets_its_verdict_and_codes(corpus):
+    log = verdicts(corpus["out"])
+    assert set(log) == set(corpus["expected"])
+    found = {}
+    for row in problems(corpus["out"]):
+        found.setdefault(row["File"], set()).add(row["Code"])
+    for name, expected in corpus["expected"].items():
+        assert log[name]["Verdict"] == expected.verdict, name
+        assert found.get(name, set()) == expected.codes, name
+        assert (log[name]["OPCC"] or "") == expected.member, name
+    kinds = {e.verdict for e in corpus["expected"].values()}
+    assert kinds == {ACCEPTED, WITH_WARNINGS, REJECTED, SUPERSEDED}
+
+
+def test_every_problem_says_where_what_and_how_to_fix(corpus):
+    inbox = corpus["inbox"]
+    for row in problems(corpus["out"]):
+        file, sheet, cell = row["File"], row["Sheet"] or "", row["Cell"] or ""
+        assert file in corpus["expected"]
+        assert row["Message"].startswith(where(file, sheet, cell) + " "), row
+        assert row["How to fix"], row
+        if row["Code"] in CELL_CODES:
+            assert sheet and re.fullmatch(r"[A-Z]{1,3}\d+", cell), row
+            assert sheet in openpyxl.load_workbook(inbox / file, read_only=True).sheetnames
+        if row["Severity"] == "error":
+            assert row["Code"].startswith("E") and row["Message"].startswith(f"[file '{file}']")
+
+
+def test_good_returns_get_reports_and_problem_returns_get_feedback(corpus):
+    out = corpus["out"]
+    reports = {p.name for p in (out / "reports").glob("*.docx")}
+    usable = {
+        e.member for e in corpus["expected"].values() if e.verdict in (ACCEPTED, WITH_WARNINGS)
+    }
+    assert {f"{code}-equality-report-{YEAR}.docx" for code in usable} <= reports
+    assert "suffolk" in usable and "north-wales" in usable  # awkward file names
+    for code in ("lincolnshire", "merseyside", "durham", "atlantis"):
+        assert f"{code}-equality-report-{YEAR}.docx" not in reports
+    feedback = {p.name for p in (out / "feedback").iterdir()}
+    for code in ("hampshire-and-isle-of-wight", "lincolnshire", "gwent"):
+        assert f"{code}-feedback.xlsx" in feedback
+    with_problems = [
+        n for n, e in corpus["expected"].items() if e.codes and e.verdict != SUPERSEDED
+    ]
+    assert len(feedback) == len(with_problems)
+
+
+def test_output_names_come_from_member_codes_and_stay_inside(corpus):
+    out = corpus["out"].resolve()
+    for path in out.rglob("*"):
+        assert path.resolve().is_relative_to(out)
+        if path.is_dir():
+            assert path.name in ("reports", "feedback")
+            continue
+        folder = "." if path.parent == out else path.parent.name
+        if path.name == ".equality-manifest.json":
+            continue
+        assert NAMES[folder].match(path.name), path
+    outside = {p.relative_to(corpus["root"]).parts[0] for p in corpus["root"].iterdir()}
+    assert outside == {
+        "input",
+        "scratch",
+        "output",
+        "locked",
+        "passwords.csv",
+        "unlocked",
+        "wordy",
+        "limited",
+        "unlimited",
+    }
+    assert CLIMBING in corpus["expected"]
+    assert (out / "reports" / f"suffolk-equality-report-{YEAR}.docx").is_file()
+
+
+# --- nothing from a return becomes a formula, a link or markup ------------------------------------
+
+
+def test_no_output_workbook_holds_a_formula_or_link_from_a_return(corpus):
+    ours = template_formulas()
+    seen: dict[str, set[str]] = {}
+    for path in sorted(corpus["out"].rglob("*.xlsx")):
+        copy = path.parent.name == "feedback"
+        for title, cell in cells(path):
+            if cell.data_type == "f":
+                assert copy and cell.value in ours, (path.name, title, cell.coordinate, cell.value)
+            if isinstance(cell.value, str):
+                for name, text in {**INJECTIONS, "typed": TYPED_FORMULA, "welsh": WELSH}.items():
+                    if text in cell.value:
+                        assert cell.data_type == "s", (path.name, title, cell.coordinate)
+                        seen.setdefault(name, set()).add(path.name)
+            link = cell.hyperlink
+            if link is not None and link.target:
+                assert link.target.startswith(("https://", "http://", "mailto:")), link.target
+                assert "evil.example" not in link.target
+    benchmark = f"equality-benchmark-{YEAR}.xlsx"
+    for name in INJECTIONS:
+        assert {benchmark, "hampshire-and-isle-of-wight-feedback.xlsx"} <= seen[name], name
+    assert "hampshire-and-isle-of-wight-feedback.xlsx" in seen["typed"]  # a formula made text
+
+
+def test_the_feedback_copy_shows_typed_formulas_and_links_as_text(corpus):
+    book = openpyxl.load_workbook(
+        corpus["out"] / "feedback/hampshire-and-isle-of-wight-feedback.xlsx"
+    )
+    ws = book["1 Communities"]
+    row = next(c.row for c in ws["A"] if c.value == "1.2.a")
+    evidence, link, owner = ws.cell(row, 5), ws.cell(row, 6), ws.cell(row, 7)
+    assert (evidence.value, evidence.data_type) == (INJECTIONS["hyperlink"], "s")
+    assert (owner.value, owner.data_type) == (TYPED_FORMULA, "s")
+    assert link.hyperlink is None
+    assert evidence.comment is not None and "W103" in evidence.comment.text
+    assert LOCAL_LINK.startswith("file:")
+
+
+def _docx_parts(path: Path) -> dict[str, str]:
+    with zipfile.ZipFile(path) as archive:
+        return {
+            name: archive.read(name).decode("utf-8")
+            for name in archive.namelist()
+            if name.endswith((".xml", ".rels"))
+        }
+
+
+def test_reports_hold_return_text_as_plain_runs(corpus):
+    for path in sorted((corpus["out"] / "reports").glob("*.docx")):
+        parts = _docx_parts(path)
+        for name, xml in parts.items():
+            fields = re.findall(r"<w:instrText[^>]*>([^<]*)<", xml)
+            fields += re.findall(r'<w:fldSimple [^>]*w:instr="([^"]*)"', xml)
+            assert all(OUR_FIELDS.match(field) for field in fields), (path.name, name, fields)
+            for rels in re.findall(r"<Relationship [^>]*/>", xml):
+                if 'TargetMode="External"' in rels:
+                    target = re.search(r'Target="([^"]*)"', rels)[1]
+                    assert target.startswith(("https://", "http://")), (path.name, target)
+                    assert "evil.example" not in target
+            assert "javascript:" not in " ".join(re.findall(r'Target="([^"]*)"', xml))
+    text = _all_text(
+        corpus["out"] / f"reports/hampshire-and-isle-of-wight-equality-report-{YEAR}.docx"
+    )
+    for injected in INJECTIONS.values():
+        assert injected in text  # shown as typed, so it can be challenged
+    assert WELSH in _all_text(corpus["out"] / f"reports/north-wales-equality-report-{YEAR}.docx")
+
+
+def _all_text(path: Path) -> str:
+    document = docx.Document(str(path))
+    texts = [p.text for p in document.paragraphs]
+    for tbl in document.tables:
+        texts += [cell.text for row in tbl.rows for cell in row.cells]
+    return "\n".join(texts)
+
+
+# --- nothing lost ------------------------------------------------------------------------------
+
+
+def test_inputs_are_unchanged(corpus):
+    assert digests(corpus["inbox"]) == corpus["before"]
+
+
+def test_a_second_run_gives_the_same_outputs_and_keeps_an_edited_report(corpus):
+    edited, edited_bytes = corpus["edited"]
+    assert edited.read_bytes() == edited_bytes
+    now = digests(corpus["out"])
+    first = corpus["after_first"]
+    kept = edited.relative_to(corpus["out"]).as_posix()
+    fresh = kept.replace(".docx", ".new.docx")
+    assert now[fresh] == first[kept]  # the new report is the one the first run wrote
+    changed = {k for k in first if now.get(k) != first[k]}
+    assert changed <= {kept, "run.json", "reports/.equality-manifest.json"}
+    assert set(now) - set(first) == {fresh}
+    said = " ".join(corpus["runs"][1].output.split())
+    assert f"{edited.name} was changed after it was generated, so it was left as it is" in said
+
+
+# --- safety limits -----------------------------------------------------------------------------
+
+
+def test_passwords_file_opens_the_encrypted_return(corpus):
+    result, out = corpus["unlocked"]
+    assert result.exit_code == 0, result.output
+    log = verdicts(out)
+    assert log[ENCRYPTED]["Verdict"] == ACCEPTED
+    assert (out / "reports" / f"merseyside-equality-report-{YEAR}.docx").is_file()
+    message = next(r for r in problems(corpus["out"]) if r["File"] == ENCRYPTED)
+    assert "--passwords" in message["How to fix"]
+
+
+def test_a_lower_unzipped_limit_rejects_a_normal_return_clearly(corpus):
+    result, out = corpus["limited"]
+    (row,) = problems(out)
+    assert row["Code"] == "E004"
+    assert re.search(r"unpacks to 1\.\d MB, more than the limit of 1\.0 MB", row["Message"])
+    assert "--max-unzipped-mb" in row["How to fix"]
+    assert "E004" in result.output
+    result, out = corpus["unlimited"]
+    assert {row["Verdict"] for row in verdicts(out).values()} == {ACCEPTED}
+
+
+def test_xml_is_parsed_through_defusedxml(corpus):
+    assert openpyxl.DEFUSEDXML is True
+    laughs = corpus["inbox"] / "surrey laughs.xlsx"
+    # Without ingest's own check, openpyxl itself refuses the entities.
+    with pytest.raises(ValueError) as refused:
+        openpyxl.load_workbook(laughs)
+    assert isinstance(refused.value.__cause__, defusedxml.EntitiesForbidden)
+    tracemalloc.start()
+    clock = time.perf_counter()
+    found, found_problems = ingest.read_return(laughs)
+    seconds = time.perf_counter() - clock
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert found is None and [p.code for p in found_problems] == ["E003"]
+    assert seconds < 2 and peak < 50 * 1024 * 1024
+
+
+def test_the_zip_bomb_is_refused_before_it_is_unpacked(corpus):
+    bomb = corpus["inbox"] / "surrey bomb.xlsx"
+    assert bomb.stat().st_size < 1024 * 1024
+    tracemalloc.start()
+    found, found_problems = ingest.read_return(bomb)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert found is None and [p.code for p in found_problems] == ["E004"]
+    assert peak < 20 * 1024 * 1024

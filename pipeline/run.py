@@ -112,9 +112,9 @@ def run(
     try:
         options = {"year": year, "passwords": passwords, "max_unzipped_bytes": max_unzipped_bytes}
         checked = _check_all(paths, members, options, workers, progress)
-        batch = validate.resolve(checked)
+        run_year = year or _most_common_year(checked) or workbook.default_year(generated)
+        batch = validate.resolve(_only_year(checked, run_year))
         timings["validate"] = time.perf_counter() - clock
-        run_year = year or _most_common_year(batch) or workbook.default_year(generated)
         out_dir = Path(out_root) / run_year
         _ensure_writable(out_dir)
 
@@ -215,11 +215,25 @@ def _check_one(path: Path, members: pd.DataFrame, options: dict) -> tuple:
         return None, [problems.Code.E002.problem(file=Path(path).name, detail=detail)]
 
 
-def _most_common_year(batch: validate.Batch) -> str | None:
-    years = sorted(r.reporting_year for r in batch.returns)
+def _most_common_year(checked: list) -> str | None:
+    years = sorted(ret.reporting_year for _, ret, _ in checked if ret is not None)
     if not years:
         return None
     return max(sorted(set(years)), key=years.count)
+
+
+def _only_year(checked: list, year: str) -> list:
+    """One run is one reporting year: a readable return for another year is rejected (E012)."""
+    kept = []
+    for path, ret, found in checked:
+        if ret is not None and ret.reporting_year != year:
+            wrong_year = problems.Code.E012.problem(
+                file=ret.path.name, opcc_code=ret.opcc_code, found=ret.reporting_year, expected=year
+            )
+            kept.append((path, None, sorted([wrong_year, *found], key=problems.sort_key)))
+        else:
+            kept.append((path, ret, found))
+    return kept
 
 
 def _ensure_writable(out_dir: Path) -> None:

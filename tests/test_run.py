@@ -272,3 +272,21 @@ def test_a_file_that_breaks_the_reader_is_rejected_and_the_batch_goes_on(make_wo
     assert ret is None
     assert [p.code for p in found] == ["E002"]
     assert "unexpected" in found[0].message
+
+
+def test_without_year_the_batch_is_the_year_most_returns_are_for(make_workbook, tmp_path):
+    inbox = tmp_path / "input"
+    inbox.mkdir()
+    for code, year in (("kent", "2025-26"), ("essex", "2025-26"), ("dorset", "2024-25")):
+        source = make_workbook(code, year)
+        (inbox / source.name).write_bytes(source.read_bytes())
+    result = CliRunner().invoke(
+        main, ["run", str(inbox), "--out", str(tmp_path / "out"), "--date", RUN_DATE]
+    )
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["2025-26"]
+    record = json.loads((tmp_path / "out" / "2025-26" / "run.json").read_text("utf-8"))
+    dorset = next(r for r in record["returns"] if r["opcc_code"] == "dorset")
+    assert dorset["verdict"] == "rejected"
+    reports = sorted(p.name for p in (tmp_path / "out" / "2025-26" / "reports").glob("*.docx"))
+    assert reports == ["essex-equality-report-2025-26.docx", "kent-equality-report-2025-26.docx"]

@@ -45,21 +45,25 @@ def io_floor(paths: list[Path], scratch: Path) -> float:
     return time.perf_counter() - start
 
 
-def tree_rss_kb(root: int) -> int:
-    """Resident memory of a process and all its descendants, from /proc (Linux)."""
+def tree_pss_kb(root: int) -> int:
+    """Memory of a process and all its descendants, from /proc (Linux).
+
+    PSS (proportional set size) shares each page among the processes that map it, so forked
+    workers are not counted twice for the pages they share with the parent.
+    """
     parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
+    pss: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             stat = (entry / "stat").read_text()
-            status = (entry / "status").read_text()
+            rollup = (entry / "smaps_rollup").read_text()
         except OSError:
             continue
         parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-        rss[int(entry.name)] = next(
-            (int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0
+        pss[int(entry.name)] = next(
+            (int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")), 0
         )
     tree, frontier = {root}, [root]
     while frontier:
@@ -67,7 +71,7 @@ def tree_rss_kb(root: int) -> int:
         children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
         tree.update(children)
         frontier.extend(children)
-    return sum(rss.get(pid, 0) for pid in tree)
+    return sum(pss.get(pid, 0) for pid in tree)
 
 
 def timed_run(input_dir: Path, out_dir: Path) -> tuple[float, float]:
@@ -77,7 +81,7 @@ def timed_run(input_dir: Path, out_dir: Path) -> tuple[float, float]:
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     peak_kb = 0
     while process.poll() is None:
-        peak_kb = max(peak_kb, tree_rss_kb(process.pid))
+        peak_kb = max(peak_kb, tree_pss_kb(process.pid))
         time.sleep(0.05)
     seconds = time.perf_counter() - start
     if process.returncode != 0:

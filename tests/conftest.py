@@ -42,17 +42,18 @@ def make_workbook(tmp_path: Path, member_list) -> Callable[..., Path]:
     return make
 
 
-def recalculate(paths: list[Path], out_dir: Path, timeout: float = 180) -> list[Path]:
-    """Open and re-save `paths` in LibreOffice (one soffice call), so formulas hold values.
+def convert(paths: list[Path], target: str, out_dir: Path, timeout: float = 240) -> list[Path]:
+    """Convert `paths` with LibreOffice headless (one soffice call, a private profile).
 
-    Returns the converted files, in the order given; each keeps its name in `out_dir`.
+    `target` is soffice's --convert-to argument ("pdf", "xls", "xlsx:Calc MS Excel 2007 XML").
+    Returns the converted files in the order given.
     """
     if SOFFICE is None:
         pytest.skip("LibreOffice (soffice) not found")
     out_dir.mkdir(parents=True, exist_ok=True)
-    names = [Path(p).name for p in paths]
-    if len(set(names)) != len(names):
-        raise ValueError("recalculate() needs distinct file names: they share one output folder.")
+    stems = [Path(p).stem for p in paths]
+    if len(set(stems)) != len(stems):
+        raise ValueError("convert() needs distinct file names: they share one output folder.")
     profile = Path("/tmp") / f"lo-tests-{uuid.uuid4().hex}"
     try:
         subprocess.run(
@@ -62,7 +63,7 @@ def recalculate(paths: list[Path], out_dir: Path, timeout: float = 180) -> list[
                 "--headless",
                 "--norestore",
                 "--convert-to",
-                "xlsx:Calc MS Excel 2007 XML",
+                target,
                 "--outdir",
                 str(out_dir),
                 *map(str, paths),
@@ -73,8 +74,14 @@ def recalculate(paths: list[Path], out_dir: Path, timeout: float = 180) -> list[
         )
     finally:
         shutil.rmtree(profile, ignore_errors=True)
-    converted = [out_dir / name for name in names]
+    extension = target.split(":")[0]
+    converted = [out_dir / f"{stem}.{extension}" for stem in stems]
     missing = [p.name for p in converted if not p.is_file()]
     if missing:
         raise RuntimeError(f"LibreOffice did not convert: {', '.join(missing)}")
     return converted
+
+
+def recalculate(paths: list[Path], out_dir: Path) -> list[Path]:
+    """Open and re-save `paths` in LibreOffice, so formulas hold values; names are kept."""
+    return convert(paths, "xlsx:Calc MS Excel 2007 XML", out_dir)

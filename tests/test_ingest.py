@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import shutil
-import subprocess
-import uuid
 import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -19,7 +16,7 @@ import msoffcrypto.format.ooxml
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import SOFFICE, needs_libreoffice, recalculate
+from conftest import convert, needs_libreoffice, recalculate
 from openpyxl import Workbook, load_workbook
 from openpyxl.packaging.custom import CustomPropertyList
 
@@ -428,31 +425,6 @@ def test_a_google_sheets_download_reads_the_same(complete, tmp_path):
 # --- LibreOffice ---------------------------------------------------------------------------------
 
 
-def _convert(paths: list[Path], target: str, out_dir: Path) -> list[Path]:
-    """Convert with LibreOffice to another format (one soffice call), private profile."""
-    profile = Path("/tmp") / f"lo-ingest-{uuid.uuid4().hex}"
-    try:
-        subprocess.run(
-            [
-                SOFFICE,
-                f"-env:UserInstallation={profile.as_uri()}",
-                "--headless",
-                "--norestore",
-                "--convert-to",
-                target,
-                "--outdir",
-                str(out_dir),
-                *map(str, paths),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=180,
-        )
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
-    return [out_dir / f"{p.stem}.{target.split(':')[0]}" for p in paths]
-
-
 @needs_libreoffice
 def test_libreoffice_saves_read_the_same_and_other_formats_are_refused(complete, tmp_path):
     damaged = edit(complete, _rename_sheets, tmp_path / "kent renamed.xlsx")
@@ -469,8 +441,8 @@ def test_libreoffice_saves_read_the_same_and_other_formats_are_refused(complete,
         assert found.commentary["text"].tolist() == original.commentary["text"].tolist()
         assert (found.opcc_code, found.reporting_year) == ("kent", YEAR)
 
-    (xls,) = _convert([complete], "xls", tmp_path / "xls")
-    (ods,) = _convert([complete], "ods", tmp_path / "ods")
+    (xls,) = convert([complete], "xls", tmp_path / "xls")
+    (ods,) = convert([complete], "ods", tmp_path / "ods")
     for path, kind in ((xls, "legacy Excel 97-2003"), (ods, "OpenDocument spreadsheet")):
         found, problems = read(path)
         assert found is None

@@ -10,13 +10,13 @@ import re
 import shutil
 import struct
 import subprocess
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 import docx
 import pandas as pd
 import pytest
+from conftest import convert, needs_libreoffice
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Pt
@@ -27,7 +27,6 @@ from pipeline import charts, framework, layout, report, returns, scoring
 
 GENERATED = dt.date(2026, 5, 1)
 YEAR = "2025-26"
-SOFFICE = shutil.which("soffice")
 CODE = "north-wales"
 BODY = "North Wales Police and Crime Commissioner"
 HEADER_LINK = "https://www.example.gov.uk/equality/"
@@ -715,7 +714,7 @@ def test_template_without_the_styles_it_needs_is_refused(tmp_path, members_frame
 
 
 @pytest.mark.libreoffice
-@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) not found")
+@needs_libreoffice
 def test_pdf_shows_the_body_and_every_theme_level(tmp_path, members_frame):
     default = write(tmp_path / "default", [make_return()], members_frame)[0].path
     template = restyled_template(tmp_path)
@@ -724,27 +723,7 @@ def test_pdf_shows_the_body_and_every_theme_level(tmp_path, members_frame):
         write(tmp_path / "restyled", [make_return()], members_frame, template=template)[0].path,
         restyled,
     )
-    profile = Path("/tmp") / f"lo-report-tests-{uuid.uuid4().hex}"
-    try:
-        subprocess.run(
-            [
-                SOFFICE,
-                f"-env:UserInstallation={profile.as_uri()}",
-                "--headless",
-                "--norestore",
-                "--convert-to",
-                "pdf",
-                "--outdir",
-                str(tmp_path / "pdf"),
-                str(default),
-                str(restyled),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=240,
-        )
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
+    convert([default, restyled], "pdf", tmp_path / "pdf")
     pdf = tmp_path / "pdf" / default.with_suffix(".pdf").name
     text = subprocess.run(
         ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True

@@ -71,6 +71,21 @@ def returns_options(command):
     return members_option(command)
 
 
+def date_option(command):
+    """--date YYYY-MM-DD: the date written into outputs, so that reruns give the same files."""
+    import datetime
+
+    return click.option(
+        "--date",
+        "generated",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        metavar="YYYY-MM-DD",
+        default=None,
+        callback=lambda ctx, param, value: value.date() if value else datetime.date.today(),
+        help="Date written into the outputs (YYYY-MM-DD), for repeatable files. Default: today.",
+    )(command)
+
+
 def load_member_list(members_file: Path | None):
     try:
         return members.load_members(members_file)
@@ -171,14 +186,7 @@ def members_command(members_file: Path | None, output_format: str) -> None:
     help="Address shown for returns. Default: equality@apccs.police.uk.",
 )
 @click.option("--deadline", default=None, help="Deadline shown as given, e.g. '31 July 2026'.")
-@click.option(
-    "--date",
-    "generated",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    metavar="YYYY-MM-DD",
-    default=None,
-    help="Generated date (YYYY-MM-DD), for repeatable files. Default: today.",
-)
+@date_option
 @click.option(
     "--edition", default=framework.DEFAULT_EDITION, show_default=True, help="Framework edition."
 )
@@ -200,14 +208,11 @@ def workbook_command(
         equality workbook --opcc west-midlands --year 2025-26 --out /tmp/workbooks
         equality workbook --all --deadline "31 July 2026" --date 2025-04-01
     """
-    import datetime
-
     from pipeline import workbook
 
     if bool(codes) == all_members:
         raise click.UsageError("Name members with --opcc CODE (one or more) or use --all.")
-    day = generated.date() if generated else datetime.date.today()
-    year = year or workbook.default_year(day)
+    year = year or workbook.default_year(generated)
     try:
         paths = workbook.generate_workbooks(
             load_member_list(members_file),
@@ -217,7 +222,7 @@ def workbook_command(
             framework=load_framework(edition),
             return_to=return_to,
             deadline=deadline,
-            generated=day,
+            generated=generated,
         )
     except (workbook.WorkbookError, OSError) as exc:
         raise click.ClickException(str(exc)) from exc
@@ -254,13 +259,7 @@ def workbook_command(
     show_default=True,
     help="Reject a return that would unpack to more than this (a guard against zip bombs).",
 )
-@click.option(
-    "--date",
-    "generated",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="Date printed on the reports (YYYY-MM-DD). Default: today.",
-)
+@date_option
 def run_command(
     input_dir: Path,
     out_root: Path,
@@ -300,7 +299,7 @@ def run_command(
                 members_file=members_file,
                 passwords=passwords,
                 template=template,
-                generated=generated.date() if generated else None,
+                generated=generated,
                 force=force,
                 max_unzipped_bytes=max_unzipped_mb * 1024 * 1024,
                 progress=progress,
@@ -487,14 +486,7 @@ def _checked_batch(paths, members_file: Path | None, year: str | None, passwords
 )
 @returns_options
 @click.option("--force", is_flag=True, help="Overwrite reports even if someone has edited them.")
-@click.option(
-    "--date",
-    "generated",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    metavar="YYYY-MM-DD",
-    default=None,
-    help="Date printed on the reports (YYYY-MM-DD), for repeatable files. Default: today.",
-)
+@date_option
 def report_command(
     paths: tuple[Path, ...],
     out_dir: Path | None,
@@ -517,8 +509,6 @@ def report_command(
         equality report input --out /tmp/reports
         equality report input/kent.xlsx --template my-report.docx --date 2026-05-01
     """
-    import datetime
-
     from pipeline import manifest, report, validate
 
     batch = _checked_batch(paths, members_file, year, passwords)
@@ -533,7 +523,7 @@ def report_command(
             load_member_list(members_file),
             out_dir=out_dir,
             template=template,
-            generated=generated.date() if generated else datetime.date.today(),
+            generated=generated,
             force=force,
         )
     except (report.ReportError, manifest.ManifestError, OSError) as exc:

@@ -1334,7 +1334,7 @@ def _write(
     # As saved by the OPCC: its contact last modified the file, on the day of sign-off.
     book.properties.lastModifiedBy = str(filled.profile["contact_name"])
     book.properties.modified = dt.datetime.combine(signoff, dt.time(16, 30))
-    path = workbook.save(book, workbook.workbook_path(folder, member["code"], dates.year))
+    path = outputs.save_workbook(book, workbook.workbook_path(folder, member["code"], dates.year))
     stamp = dt.datetime.combine(signoff, dt.time(16, 30)).timestamp()
     os.utime(path, (stamp, stamp))
     return path

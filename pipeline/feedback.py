@@ -22,9 +22,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline import framework, ingest, outputs, workbook
 from pipeline.members import load_members
+from pipeline.outputs import save_workbook as save_book
 from pipeline.problems import ERROR, WARNING, Code, where
 from pipeline.validate import REJECTED, SUPERSEDED, WITH_WARNINGS, Batch
-from pipeline.workbook import save as save_book
 
 FEEDBACK_SHEET = "Feedback"
 SUMMARY_NAME = "validation-summary.xlsx"

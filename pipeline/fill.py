@@ -16,7 +16,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline import layout
-from pipeline.workbook import save
+from pipeline.outputs import save_workbook
 
 #: How far down a sheet a header row is looked for.
 _HEADER_SEARCH_ROWS = 20
@@ -55,7 +55,7 @@ def fill_workbook(
         objectives=objectives,
         commentary=commentary or {},
     )
-    return save(book, Path(target))
+    return save_workbook(book, Path(target))
 
 
 def fill_book(

@@ -536,6 +536,27 @@ def _pick_objectives(sheets: list[Sheet], used: set[str]) -> _Table | None:
     return None
 
 
+def _email(raw: object, reader: object) -> tuple[str, bool]:
+    text = normalise.clean_text(raw)
+    return text, not text or normalise.is_email(raw)
+
+
+#: Profile fields with a kind: key -> (parse(raw, reader) -> (value, ok), expected, example).
+_TYPED_PROFILE_FIELDS = {
+    "employees": (
+        lambda raw, reader: normalise.parse_count(raw),
+        "a whole number of people",
+        "24",
+    ),
+    "signoff_date": (
+        lambda raw, reader: normalise.parse_date(raw, epoch=reader.epoch),
+        "a date",
+        "31/05/2026",
+    ),
+    "contact_email": (_email, "an email address", "equality@opcc.example.gov.uk"),
+}
+
+
 def _read_profile(
     reader: _Reader, sheet: Sheet | None
 ) -> tuple[dict[str, object], dict[str, tuple[str, str]]]:
@@ -553,9 +574,10 @@ def _read_profile(
         cells[key] = (sheet.title, cell)
         label = layout.PROFILE_LABELS[key]
         _check_length(reader, raw, sheet.title, cell)
-        if key == "employees":
-            count, ok = normalise.parse_count(raw)
-            profile[key] = count
+        if key in _TYPED_PROFILE_FIELDS:
+            parse, expected, example = _TYPED_PROFILE_FIELDS[key]
+            value, ok = parse(raw, reader)
+            profile[key] = value
             if not ok:
                 reader.warn(
                     Code.W109,
@@ -563,21 +585,8 @@ def _read_profile(
                     cell,
                     label=label,
                     value=normalise.clean_text(raw),
-                    expected="a whole number of people",
-                    example="24",
-                )
-        elif key == "signoff_date":
-            date, ok = normalise.parse_date(raw, epoch=reader.epoch)
-            profile[key] = date
-            if not ok:
-                reader.warn(
-                    Code.W109,
-                    sheet.title,
-                    cell,
-                    label=label,
-                    value=normalise.clean_text(raw),
-                    expected="a date",
-                    example="31/05/2026",
+                    expected=expected,
+                    example=example,
                 )
         elif key == "opcc_code":
             profile[key] = normalise.member_code(raw)
@@ -585,16 +594,6 @@ def _read_profile(
             profile[key] = normalise.reporting_year(raw) or normalise.clean_text(raw)
         else:
             profile[key] = normalise.clean_text(raw)
-            if key == "contact_email" and profile[key] and not normalise.is_email(raw):
-                reader.warn(
-                    Code.W109,
-                    sheet.title,
-                    cell,
-                    label=label,
-                    value=profile[key],
-                    expected="an email address",
-                    example="equality@opcc.example.gov.uk",
-                )
     return profile, cells
 
 

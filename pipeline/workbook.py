@@ -153,11 +153,6 @@ def build_workbook(
     return book
 
 
-def save(book: Workbook, path: Path) -> Path:
-    """Save atomically with repeatable bytes, keeping the workbook's own modified date."""
-    return outputs.save_workbook(book, Path(path))
-
-
 def generate_workbook(
     member: Mapping[str, str],
     year: str,
@@ -174,7 +169,7 @@ def generate_workbook(
     book = build_workbook(
         member, year, framework, return_to=return_to, deadline=deadline, generated=generated
     )
-    return save(book, workbook_path(out_dir, str(member["code"]), year))
+    return outputs.save_workbook(book, workbook_path(out_dir, str(member["code"]), year))
 
 
 def generate_workbooks(

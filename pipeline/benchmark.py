@@ -22,7 +22,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipeline import layout, outputs, scoring, validate
+from pipeline import layout, national, outputs, scoring, validate
 from pipeline.framework import LEVEL_LADDER, LEVEL_RANK, Framework
 
 # The report's level colours, so that a level looks the same in every output (word always shown).
@@ -81,14 +81,6 @@ def member_statuses(members: pd.DataFrame, returns_log: pd.DataFrame) -> pd.Data
 def scored_codes(statuses: pd.DataFrame) -> list[str]:
     """Members whose levels are shown: those with an accepted return."""
     return sorted(statuses.loc[statuses["status"].isin(SCORED), "code"])
-
-
-def lower_median_level(ranks: Iterable[int]) -> str:
-    """The median level word; for an even count the lower middle one (never an average)."""
-    ordered = sorted(ranks)
-    if not ordered:
-        return ""
-    return LEVEL_LADDER[ordered[(len(ordered) - 1) // 2]]
 
 
 def theme_label(number: int, title: str) -> str:
@@ -152,22 +144,6 @@ def levels_table(
     return table
 
 
-def _level_counts(frame: pd.DataFrame, key: str, keys: list[int]) -> pd.DataFrame:
-    """Members at each level per `key` (theme or section), their total and the median level."""
-    counts = (
-        pd.crosstab(frame[key], frame["level_rank"])
-        .reindex(index=keys, columns=range(len(LEVEL_LADDER)), fill_value=0)
-        .astype(int)
-    )
-    counts.columns = list(LEVEL_LADDER)
-    counts["Members with a return"] = counts.sum(axis=1)
-    ranks = frame.groupby(key)["level_rank"]
-    counts["Median level"] = [
-        lower_median_level(ranks.get_group(k)) if k in ranks.groups else "" for k in keys
-    ]
-    return counts.reset_index(drop=True)
-
-
 def national_summary(themes: pd.DataFrame, framework: Framework) -> pd.DataFrame:
     """Per theme: how many members stand at each level, and the median level."""
     labels = pd.DataFrame(
@@ -176,7 +152,7 @@ def national_summary(themes: pd.DataFrame, framework: Framework) -> pd.DataFrame
             "Section": [t.section for t in framework.themes],
         }
     )
-    counts = _level_counts(themes, "theme", [t.number for t in framework.themes])
+    counts = national.theme_counts(themes, framework).reset_index(drop=True)
     return pd.concat([labels, counts], axis=1)
 
 
@@ -185,7 +161,7 @@ def section_summary(sections: pd.DataFrame, framework: Framework) -> pd.DataFram
     labels = pd.DataFrame(
         {"Section": [section_label(s.number, s.title) for s in framework.sections]}
     )
-    counts = _level_counts(sections, "section", [s.number for s in framework.sections])
+    counts = national.section_counts(sections, framework).reset_index(drop=True)
     return pd.concat([labels, counts], axis=1)
 
 
@@ -220,7 +196,7 @@ def regions_summary(
     for section in framework.sections:
         in_section = sections[sections["section"] == section.number]
         table[f"Section {section.number} median level"] = [
-            lower_median_level(in_section.loc[in_section["region"] == r, "level_rank"])
+            national.median_level(in_section.loc[in_section["region"] == r, "level_rank"])
             for r in regions
         ]
     return table
@@ -231,7 +207,7 @@ def criteria_table(
 ) -> pd.DataFrame:
     """The Criteria sheet: share of members satisfying each criterion, least met first."""
     scored = responses[responses["opcc_code"].isin(scored_codes(statuses))]
-    summary = scoring.criterion_summary(scored, framework)
+    summary = national.criterion_uptake(scored, framework)
     return summary.rename(
         columns={
             "criterion_id": "Criterion",
@@ -352,12 +328,12 @@ def build_benchmark(
         f"National summary {year}: members at each level, by theme and by section",
         MEDIAN_NOTE.format(count=len(codes)),
     )
-    national = national_summary(themes, framework)
+    by_theme = national_summary(themes, framework)
     _write_table(
-        ws, national, name="NationalThemes", level_columns=["Median level"], widths={"Theme": 50}
+        ws, by_theme, name="NationalThemes", level_columns=["Median level"], widths={"Theme": 50}
     )
-    _stacked_chart(ws, national, year)
-    below = HEADER_ROW + len(national) + 3
+    _stacked_chart(ws, by_theme, year)
+    below = HEADER_ROW + len(by_theme) + 3
     _put(ws, below - 1, 1, "Sections").font = _font(bold=True, size=12)
     _write_table(
         ws,
@@ -567,10 +543,10 @@ def _height(texts: Iterable[tuple[str, float]], chars_per_unit: float = 1.2) -> 
     return 15.0 * lines
 
 
-def _stacked_chart(ws: Worksheet, national: pd.DataFrame, year: str) -> None:
+def _stacked_chart(ws: Worksheet, by_theme: pd.DataFrame, year: str) -> None:
     """A native stacked bar chart of members at each level by theme, beside the table."""
-    first = list(national.columns).index(LEVEL_LADDER[0]) + 1
-    last_row = HEADER_ROW + len(national)
+    first = list(by_theme.columns).index(LEVEL_LADDER[0]) + 1
+    last_row = HEADER_ROW + len(by_theme)
     chart = BarChart()
     chart.type = "bar"
     chart.grouping = "stacked"
@@ -601,7 +577,7 @@ def _stacked_chart(ws: Worksheet, national: pd.DataFrame, year: str) -> None:
     chart.legend.position = "b"
     chart.width = 26
     chart.height = 14
-    ws.add_chart(chart, f"{get_column_letter(len(national.columns) + 2)}{HEADER_ROW}")
+    ws.add_chart(chart, f"{get_column_letter(len(by_theme.columns) + 2)}{HEADER_ROW}")
 
 
 def _properties(book: Workbook, year: str, framework: Framework, generated: dt.date) -> None:

@@ -15,7 +15,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,9 +109,10 @@ def run(
             scratch, year=demo_year, members=members, framework=framework
         )
         paths = validate.discover([scratch])
+    pool = _process_pool(workers, len(paths))
     try:
         options = {"year": year, "passwords": passwords, "max_unzipped_bytes": max_unzipped_bytes}
-        checked = _check_all(paths, members, options, workers, progress)
+        checked = _check_all(paths, members, options, pool, progress)
         run_year = year or _most_common_year(checked) or workbook.default_year(generated)
         batch = validate.resolve(_only_year(checked, run_year))
         timings["validate"] = time.perf_counter() - clock
@@ -134,6 +135,7 @@ def run(
             template=template,
             generated=generated,
             force=force,
+            executor=pool,
         )
         outputs["reports"] = sorted(o.path for o in outcomes)
         progress("reports", len(batch.returns), len(batch.returns))
@@ -179,26 +181,35 @@ def run(
     except OSError as exc:
         raise RunError(f"The run could not write its outputs: {exc}") from exc
     finally:
+        if pool is not None:
+            pool.shutdown()
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _check_all(paths, members, options: dict, workers, progress: Progress) -> list:
-    """validate.check_file for every path, across processes when there is more than a handful."""
+def _process_pool(workers: int | None, files: int) -> ProcessPoolExecutor | None:
+    """One pool for the whole run (validation, then reports), when there are enough files for
+    processes to pay; None means work in this process."""
+    workers = workers or min(os.cpu_count() or 1, 8)
+    if workers <= 1 or files < 4:
+        return None
+    return ProcessPoolExecutor(max_workers=workers)
+
+
+def _check_all(paths, members, options: dict, pool: Executor | None, progress: Progress) -> list:
+    """validate.check_file for every path, on the pool if there is one."""
     total = len(paths)
     progress("validate", 0, total)
-    workers = workers or min(os.cpu_count() or 1, 8)
     results = []
-    if workers <= 1 or total < 4:
+    if pool is None:
         for done, path in enumerate(paths, start=1):
             results.append((path, *_check_one(path, members, options)))
             progress("validate", done, total)
         return results
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(_check_one, path, members, options) for path in paths]
-        for done, (path, future) in enumerate(zip(paths, futures, strict=True), start=1):
-            results.append((path, *future.result()))
-            progress("validate", done, total)
+    futures = [pool.submit(_check_one, path, members, options) for path in paths]
+    for done, (path, future) in enumerate(zip(paths, futures, strict=True), start=1):
+        results.append((path, *future.result()))
+        progress("validate", done, total)
     return results
 
 

@@ -51,18 +51,6 @@ NOT_APPLICABLE_COLUMNS = [
     "na_reason",
     "counted",
 ]
-CRITERION_SUMMARY_COLUMNS = [
-    "criterion_id",
-    "section",
-    "theme",
-    "theme_title",
-    "level",
-    "text",
-    "members",
-    "satisfied",
-    "share_satisfied",
-    "not_applicable",
-]
 
 
 def _text(column: pd.Series) -> pd.Series:
@@ -77,7 +65,7 @@ def satisfied(responses: pd.DataFrame) -> pd.Series:
     return (status.eq(MET) | (status.eq(NOT_APPLICABLE) & reason_given)).rename("satisfied")
 
 
-def _grid(responses: pd.DataFrame, framework: Framework) -> pd.DataFrame:
+def response_grid(responses: pd.DataFrame, framework: Framework) -> pd.DataFrame:
     """Every (OPCC, framework criterion) pair with its response, in OPCC then framework order.
 
     Rows for criteria outside the framework are ignored; a missing row becomes a blank status.
@@ -125,7 +113,7 @@ def _levels_from_grid(grid: pd.DataFrame, framework: Framework) -> pd.DataFrame:
 
 def theme_levels(responses: pd.DataFrame, framework: Framework) -> pd.DataFrame:
     """One row per (OPCC, theme): the level reached, satisfied/total per level, N/A claims."""
-    return _levels_from_grid(_grid(responses, framework), framework)
+    return _levels_from_grid(response_grid(responses, framework), framework)
 
 
 def section_levels(themes: pd.DataFrame, framework: Framework) -> pd.DataFrame:
@@ -166,7 +154,7 @@ def next_steps(responses: pd.DataFrame, themes: pd.DataFrame, framework: Framewo
 
     By the cumulative rule nothing below that level is outstanding; a theme at Advancing has none.
     """
-    return _next_steps_from_grid(_grid(responses, framework), themes)
+    return _next_steps_from_grid(response_grid(responses, framework), themes)
 
 
 def _not_applicable_from_grid(grid: pd.DataFrame) -> pd.DataFrame:
@@ -176,33 +164,7 @@ def _not_applicable_from_grid(grid: pd.DataFrame) -> pd.DataFrame:
 
 def not_applicable_claims(responses: pd.DataFrame, framework: Framework) -> pd.DataFrame:
     """Every Not applicable status, shown openly so it can be challenged; `counted` if reasoned."""
-    return _not_applicable_from_grid(_grid(responses, framework))
-
-
-def criterion_summary(responses: pd.DataFrame, framework: Framework) -> pd.DataFrame:
-    """Per criterion across the OPCCs in the frame: who satisfies it, least met first."""
-    grid = _grid(responses, framework)
-    summary = grid.groupby(
-        ["order", "criterion_id", "section", "theme", "theme_title", "level", "text"],
-        sort=True,
-        as_index=False,
-    ).agg(
-        members=("opcc_code", "nunique"),
-        satisfied=("satisfied", "sum"),
-        not_applicable=("claims_na", "sum"),
-    )
-    if summary.empty:
-        # No OPCC in the frame: every criterion, none satisfied, and no share to show.
-        summary = framework.frame.reset_index(drop=True).assign(
-            order=lambda f: f.index, members=0, satisfied=0, not_applicable=0
-        )
-    summary["share_satisfied"] = summary["satisfied"] / summary["members"].where(
-        summary["members"] > 0
-    )
-    for column in ("members", "satisfied", "not_applicable"):
-        summary[column] = summary[column].astype(int)
-    summary = summary.sort_values(["share_satisfied", "order"], na_position="last")
-    return summary[CRITERION_SUMMARY_COLUMNS].reset_index(drop=True)
+    return _not_applicable_from_grid(response_grid(responses, framework))
 
 
 @dataclass(frozen=True)
@@ -231,7 +193,7 @@ def _only(frame: pd.DataFrame, code: str) -> pd.DataFrame:
 
 def score(responses: pd.DataFrame, framework: Framework) -> Scores:
     """All the scores of every OPCC in `responses` (one join on the framework, shared by all)."""
-    grid = _grid(responses, framework)
+    grid = response_grid(responses, framework)
     themes = _levels_from_grid(grid, framework)
     return Scores(
         themes=themes,

@@ -578,7 +578,7 @@ def test_no_national_picture_for_a_single_return(members_frame):
     assert "National picture" not in [text for _, text in headings(document)]
 
 
-def test_national_position_uses_medians_of_levels():
+def test_national_position_uses_the_lower_median_level():
     themes = pd.DataFrame(
         {
             "opcc_code": ["a", "b", "a", "b"],
@@ -588,8 +588,10 @@ def test_national_position_uses_medians_of_levels():
         }
     )
     position = report.national_position(themes, "a").set_index("theme")
-    assert position.loc[1, "median_level"] == "Between Developing and Achieving"
-    assert position.loc[1, "position"] == "below"
+    # Two returns, Developing and Achieving: the lower middle level, never "between" the two.
+    assert position.loc[1, ["median_level", "median_rank"]].tolist() == ["Developing", 1]
+    assert position.loc[1, "position"] == "at"
+    assert report.national_position(themes, "b").set_index("theme").loc[1, "position"] == "above"
     assert position.loc[2, ["level", "position", "at_or_above", "returns"]].tolist() == [
         "Advancing",
         "at",

@@ -10,7 +10,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import framework, scoring
+from pipeline import framework, national, scoring
 from pipeline.returns import RESPONSE_COLUMNS
 
 FW = framework.load()
@@ -291,7 +291,7 @@ def test_an_empty_responses_frame_gives_empty_frames_with_the_columns():
     scores = scoring.score(pd.DataFrame(columns=RESPONSE_COLUMNS), FW)
     assert scores.themes.empty and list(scores.themes.columns) == scoring.THEME_COLUMNS
     assert scores.profile.empty and list(scores.profile.columns) == scoring.PROFILE_COLUMNS
-    summary = scoring.criterion_summary(pd.DataFrame(columns=RESPONSE_COLUMNS), FW)
+    summary = national.criterion_uptake(pd.DataFrame(columns=RESPONSE_COLUMNS), FW)
     assert summary["criterion_id"].tolist() == IDS
     assert (summary["members"] == 0).all() and summary["share_satisfied"].isna().all()
 
@@ -316,8 +316,8 @@ def test_criterion_summary_puts_the_least_met_first():
         ],
         ignore_index=True,
     )
-    summary = scoring.criterion_summary(responses, FW)
-    assert list(summary.columns) == scoring.CRITERION_SUMMARY_COLUMNS
+    summary = national.criterion_uptake(responses, FW)
+    assert list(summary.columns) == national.UPTAKE_COLUMNS
     assert len(summary) == len(IDS)
     assert summary["criterion_id"].tolist()[:2] == ["7.2.b", "4.1.c"]
     first = summary.iloc[0]

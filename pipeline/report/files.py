@@ -1,0 +1,185 @@
+"""Writing the reports of a batch to disk: one file per return, never over someone's edits.
+
+Rendering one report is the top-level, picklable `render_report`, so the caller may spread the
+reports over any `concurrent.futures.Executor` (the run shares one process pool between
+validation and reports); without one, they are rendered in turn.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from docx.document import Document as WordDocument
+
+from pipeline import layout, manifest, outputs, scoring
+from pipeline.framework import Framework
+from pipeline.report import word
+from pipeline.report.content import build_content
+from pipeline.returns import Return
+
+REPORT_NAME = "{code}-equality-report-{year}.docx"
+
+
+@dataclass(frozen=True)
+class ReportOutcome:
+    """What happened to one OPCC's report; `path` is where the new report is."""
+
+    code: str
+    path: Path
+    status: manifest.Status
+    message: str
+
+
+def report_name(code: str, year: str) -> str:
+    """`<code>-equality-report-<year>.docx`, safe as a file name whatever the inputs hold."""
+    safe_year = year if layout.is_valid_year(year) else outputs.safe_name(year, "year")
+    return REPORT_NAME.format(code=outputs.safe_name(code, "opcc"), year=safe_year)
+
+
+def build_report(
+    ret: Return,
+    scores: scoring.Scores,
+    framework: Framework,
+    member: Mapping[str, str],
+    *,
+    template: Path | None = None,
+    national: pd.DataFrame | None = None,
+    generated: dt.date,
+) -> WordDocument:
+    """One OPCC's Equality Report as a python-docx Document (not saved).
+
+    `national` is `Scores.themes` of every accepted return in the run; with more than one OPCC
+    in it, the report gains a national picture that names no other OPCC.
+    """
+    content = build_content(ret, scores, framework, member, national=national, generated=generated)
+    return word.render(content, template)
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """Everything one report needs, picklable, so that it can be rendered in another process."""
+
+    ret: Return
+    scores: scoring.Scores
+    framework: Framework
+    member: Mapping[str, str]
+    template: Path | None
+    national: pd.DataFrame | None
+    generated: dt.date
+    out_dir: Path
+
+
+def render_report(job: RenderJob) -> Path:
+    """Build one report and save it to a hidden file beside its final place."""
+    document = build_report(
+        job.ret,
+        job.scores,
+        job.framework,
+        job.member,
+        template=job.template,
+        national=job.national,
+        generated=job.generated,
+    )
+    path = job.out_dir / f".rendering-{job.ret.opcc_code}-{job.ret.reporting_year}.docx"
+    return outputs.save_document(document, path)
+
+
+def write_reports(
+    returns: Sequence[Return],
+    scores: scoring.Scores,
+    framework: Framework,
+    members: pd.DataFrame,
+    out_dir: Path,
+    *,
+    template: Path | None = None,
+    generated: dt.date,
+    force: bool = False,
+    executor: Executor | None = None,
+) -> list[ReportOutcome]:
+    """Write a report per return into `out_dir`, never replacing one that someone has edited.
+
+    With an `executor`, the reports are rendered on it (order is kept); without, in turn.
+    """
+    out_dir = Path(out_dir)
+    word.template_bytes(template)  # fail before any report if the template is unusable
+    out_dir.mkdir(parents=True, exist_ok=True)
+    by_code = {row["code"]: row for row in members.to_dict("records")}
+    national = scores.themes if scores.themes["opcc_code"].nunique() > 1 else None
+    jobs = [
+        RenderJob(
+            ret,
+            scores.for_opcc(ret.opcc_code),
+            framework,
+            by_code.get(ret.opcc_code, {}),
+            template,
+            national,
+            generated,
+            out_dir,
+        )
+        for ret in sorted(returns, key=lambda r: (r.opcc_code, r.reporting_year))
+    ]
+    if executor is None:
+        rendered = [render_report(job) for job in jobs]
+    else:
+        rendered = list(executor.map(render_report, jobs))
+    records = manifest.Manifest.load(out_dir)
+    outcomes: list[ReportOutcome] = []
+    try:
+        for job, path in zip(jobs, rendered, strict=True):
+            outcome = records.write(
+                report_name(job.ret.opcc_code, job.ret.reporting_year),
+                lambda target, path=path: os.replace(path, target),
+                force=force,
+            )
+            outcomes.append(
+                ReportOutcome(job.ret.opcc_code, outcome.path, outcome.status, outcome.message)
+            )
+    finally:
+        for path in rendered:
+            path.unlink(missing_ok=True)
+        if outcomes:
+            records.save()
+    return outcomes
+
+
+def report_returns(
+    accepted: Sequence[Return],
+    framework: Framework,
+    members: pd.DataFrame,
+    *,
+    out_dir: Path | None = None,
+    template: Path | None = None,
+    generated: dt.date,
+    force: bool = False,
+    executor: Executor | None = None,
+) -> list[ReportOutcome]:
+    """Score the accepted returns, each year's together, and write their reports.
+
+    Reports go to `out_dir`, or to `output/<year>/reports/` for each reporting year.
+    """
+    by_year: dict[str, list[Return]] = {}
+    for ret in accepted:
+        by_year.setdefault(ret.reporting_year, []).append(ret)
+    outcomes: list[ReportOutcome] = []
+    for year, rets in sorted(by_year.items()):
+        scores = scoring.score(pd.concat([r.responses for r in rets]), framework)
+        safe_year = year if layout.is_valid_year(year) else outputs.safe_name(year, "year")
+        folder = Path(out_dir) if out_dir else Path("output") / safe_year / "reports"
+        outcomes += write_reports(
+            rets,
+            scores,
+            framework,
+            members,
+            folder,
+            template=template,
+            generated=generated,
+            force=force,
+            executor=executor,
+        )
+    return outcomes

@@ -11,6 +11,7 @@ import shutil
 import struct
 import subprocess
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import docx
@@ -621,6 +622,16 @@ def test_same_inputs_give_the_same_bytes(tmp_path, members_frame):
         assert a.path.read_bytes() == b.path.read_bytes()
 
 
+def test_reports_rendered_on_a_process_pool_are_the_same_bytes(tmp_path, members_frame):
+    rets = [make_return(), make_return("gwent", all_at(2))]
+    serial = write(tmp_path / "serial", rets, members_frame)
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        pooled = write(tmp_path / "pool", rets, members_frame, executor=pool)
+    assert [o.path.name for o in pooled] == [o.path.name for o in serial]
+    for a, b in zip(serial, pooled, strict=True):
+        assert a.path.read_bytes() == b.path.read_bytes()
+
+
 def test_an_edited_report_survives_a_rerun(tmp_path, members_frame):
     rets = [make_return()]
     [outcome] = write(tmp_path, rets, members_frame)
@@ -811,3 +822,40 @@ def test_report_command_from_filled_workbooks(make_workbook, tmp_path):
 
     again = CliRunner().invoke(main, args, catch_exceptions=False)
     assert f"{path}: unchanged" in again.output
+
+
+# --- the content model, apart from Word -----------------------------------------------------------
+
+
+def test_the_content_model_is_plain_data_another_writer_can_lay_out(main_doc, members_frame):
+    """A plain-text writer written here, against the model alone, says what the .docx says."""
+    from pipeline.report import model
+
+    ret = make_return()
+    others = [make_return("dyfed-powys", all_at(1)), make_return("gwent", all_at(3))]
+    scores = scoring.score(pd.concat([r.responses for r in [ret, *others]]), framework.load())
+    content = report.build_content(
+        ret,
+        scores,
+        framework.load(),
+        member(members_frame, CODE),
+        national=scores.themes,
+        generated=GENERATED,
+    )
+    lines, tables = [], []
+    for block in content.blocks:
+        if isinstance(block, model.Heading):
+            lines.append((block.level, block.text))
+        elif isinstance(block, model.Table):
+            body = [["\n".join(t.text for t in cell) for cell in row] for row in block.rows]
+            tables.append([list(block.header), *body])
+            assert all(isinstance(t, model.Text) for row in block.rows for c in row for t in c)
+        else:
+            assert isinstance(
+                block, model.Paragraph | model.BulletList | model.Figure | model.Contents
+            )
+    assert lines == headings(main_doc)
+    assert tables == [rows(table) for table in main_doc.tables]
+    assert content.title_page.subtitle == BODY
+    assert content.properties.title == main_doc.core_properties.title
+    assert {b.role for b in content.blocks if isinstance(b, model.Paragraph)} == {"body", "quote"}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 #: What a paragraph is for; each writer formats each role its own way.
-Role = Literal["body", "quote", "caption", "notice"]
+Role = Literal["body", "quote"]
 
 
 @dataclass(frozen=True)

@@ -259,7 +259,7 @@ def _message_rows(message: Message, member_codes, max_bytes: int, scratch: Path)
                 **base,
             )
             rows.append((row, attachment.data, detail))
-    if not any(data is not None for _, data, _ in rows):
+    if not rows:
         if problems:
             reason = Reason.M003.text(what="; ".join(dict.fromkeys(problems)))
         elif others:

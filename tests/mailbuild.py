@@ -34,7 +34,8 @@ def eml(
     message = EmailMessage()
     message["From"] = sender
     message["To"] = "equality@apcc.example.org.uk"
-    message["Subject"] = subject
+    if subject:
+        message["Subject"] = subject
     if date is not None:
         message["Date"] = format_datetime(date)
     if message_id:

@@ -30,6 +30,8 @@ DRAFTS_FOLDER = "drafts"
 ACCEPTED_KIND, FEEDBACK_KIND = "accepted", "feedback"
 TEAM = "The APCC equality team"
 _ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+#: A display name is kept in an address only when it reads as a person's name.
+_PLAIN_NAME = re.compile(r"^[^\W\d_]+(?:[ .'\-]+[^\W\d_]+)*\.?$")
 _MESSAGE_ID = re.compile(r"^<[\x21-\x3b\x3d\x3f-\x7e]+@[\x21-\x3b\x3d\x3f-\x7e]+>$")
 _TYPES = {
     ".xlsx": ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -167,8 +169,8 @@ def compose(entry: dict, *, year: str, body: str, deadline: str | None, demo: bo
         subject = f"Equality self-assessment {year}: action needed, the return could not be used"
         more = f", and {_count(warnings, 'other problem')} to look at" if warnings else ""
         lines += [
-            f"We could not use it: it has {_count(errors, 'problem')} that stop it being "
-            f"scored{more}.",
+            f"We could not use it: it has {_count(errors, 'problem')} that "
+            f"{'stops' if errors == 1 else 'stop'} it being scored{more}.",
             "",
             fix,
         ]
@@ -249,8 +251,9 @@ def _address(email: str, name: str = "") -> Address | None:
     email = str(email).strip()
     if not _ADDRESS.match(email):
         return None
+    name = one_line(name, 100)
     try:
-        return Address(display_name=one_line(name, 100), addr_spec=email)
+        return Address(display_name=name if _PLAIN_NAME.match(name) else "", addr_spec=email)
     except (ValueError, IndexError):  # the header registry rejects some odd local parts
         return None
 

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 YEAR ?=
 
-.PHONY: install test lint format workbooks report clean
+.PHONY: install test lint format workbooks report collect drafts clean
 
 install: $(STAMP)
 
@@ -33,6 +33,17 @@ workbooks: install
 
 report: install
 	$(BIN)/equality run input --out output $(if $(YEAR),--year $(YEAR))
+
+# make collect MAIL=path/to/messages YEAR=2025-26: save the workbooks attached to saved messages.
+collect: install
+	@test -n "$(MAIL)" || { echo "Say where the saved messages are: make collect MAIL=folder YEAR=2025-26"; exit 2; }
+	@test -n "$(YEAR)" || { echo "Say which year: make collect MAIL=$(MAIL) YEAR=2025-26"; exit 2; }
+	$(BIN)/equality collect $(MAIL) --into input/$(YEAR)
+
+# make drafts YEAR=2025-26 [DEADLINE="30 June 2026"]: draft replies from the last run's outputs.
+drafts: install
+	@test -n "$(YEAR)" || { echo "Say which year: make drafts YEAR=2025-26"; exit 2; }
+	$(BIN)/equality feedback-mail output/$(YEAR) $(if $(DEADLINE),--deadline "$(DEADLINE)")
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -541,5 +541,105 @@ def report_command(
         )
 
 
+@main.command("collect")
+@click.argument("messages", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--into",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Input folder to save the workbooks in, e.g. input/2025-26.",
+)
+@members_option
+@click.option(
+    "--max-unzipped-mb",
+    type=click.IntRange(1),
+    default=200,
+    show_default=True,
+    help="Skip a message or workbook larger than this (a guard against zip bombs).",
+)
+def collect_command(
+    messages: tuple[Path, ...], into: Path, members_file: Path | None, max_unzipped_mb: int
+) -> None:
+    """Save the workbooks attached to saved messages into INTO, with where each came from.
+
+    MESSAGES are .eml, Outlook .msg or .mbox files, or folders of them. Each workbook (also in
+    forwarded or attached messages) is saved as <member>-<yyyymmdd-hhmm>.xlsx, named from the
+    member it claims and the message's date; INTO/collected.json records sender, date, subject,
+    message id, original name and sha256. The same file twice is saved once; messages with no
+    workbook are listed with the reason. Nothing is run, opened or sent.
+
+    \b
+    Example:
+        equality collect ~/Desktop/returns --into input/2025-26
+        equality collect inbox.mbox kent.msg --into input/2025-26
+    """
+    from pipeline.mail import collect
+
+    codes = set(load_member_list(members_file)["code"])
+    try:
+        result = collect.collect(
+            list(messages), into, member_codes=codes, max_bytes=max_unzipped_mb * 1024 * 1024
+        )
+    except OSError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for line in collect.summary(result):
+        click.echo(line)
+
+
+@main.command("feedback-mail")
+@click.argument("out_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--deadline", default=None, help="Date to ask for corrected returns by, as text.")
+@click.option("--from", "sender", default=None, help="From address of the drafts (optional).")
+@members_option
+@click.option("--force", is_flag=True, help="Overwrite drafts even if someone has edited them.")
+@click.option(
+    "--date",
+    "draft_date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    default=None,
+    callback=lambda ctx, param, value: value.date() if value else None,
+    help="Date on the drafts (YYYY-MM-DD). Default: the date of the run.",
+)
+def feedback_mail_command(
+    out_dir: Path,
+    deadline: str | None,
+    sender: str | None,
+    members_file: Path | None,
+    force: bool,
+    draft_date,
+) -> None:
+    """Write a draft reply (.eml) for every return that needs attention and every accepted one.
+
+    OUT_DIR is a run's output folder (output/<year>). Each draft, OUT_DIR/drafts/<code>-
+    feedback.eml or <code>-accepted.eml, is addressed to the return's contact (else its sender),
+    says the verdict, how many problems, what to do and by when, and attaches the feedback
+    workbook or the report. Nothing is sent: open a draft in Outlook or Thunderbird and send it.
+
+    \b
+    Example:
+        equality feedback-mail output/2025-26 --deadline "30 June 2026"
+        equality feedback-mail output/2025-26 --from equality@apcc.example.org.uk
+    """
+    from pipeline.mail import drafts
+
+    try:
+        written = drafts.write_drafts(
+            out_dir,
+            members=load_member_list(members_file),
+            deadline=deadline,
+            sender=sender,
+            date=draft_date,
+            force=force,
+        )
+    except OSError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for draft in written:
+        click.echo(f"{draft.path}: {draft.kind} to {draft.to or '(no address)'} ({draft.status})")
+        if draft.note:
+            click.echo(f"  {draft.note}", err=True)
+    click.echo(f"{len(written)} draft(s) in {Path(out_dir) / drafts.DRAFTS_FOLDER}", err=True)
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -36,6 +36,7 @@ from pipeline import (
 from pipeline import (
     framework as framework_module,
 )
+from pipeline.mail import record as mail_record
 from pipeline.members import load_members
 from pipeline.outputs import sha256_file, write_bytes_atomically
 
@@ -279,10 +280,13 @@ def _write_run_record(result: RunResult, paths: list[Path], generated: dt.date) 
         ]
         if not result.demo
         else [],
-        "returns": json.loads(
-            result.batch.log.drop(columns=["path"], errors="ignore").to_json(
-                orient="records", date_format="iso"
-            )
+        "returns": mail_record.with_mail_details(
+            json.loads(
+                result.batch.log.drop(columns=["path"], errors="ignore").to_json(
+                    orient="records", date_format="iso"
+                )
+            ),
+            result,
         ),
         "outputs": [
             {"file": Path(p).resolve().relative_to(root).as_posix(), "sha256": sha256_file(p)}

@@ -32,7 +32,7 @@ workbooks: install
 	$(BIN)/equality workbook --all $(if $(YEAR),--year $(YEAR))
 
 report: install
-	$(BIN)/equality run input --out output $(if $(YEAR),--year $(YEAR))
+	$(BIN)/equality run --out output $(if $(YEAR),--year $(YEAR))
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis

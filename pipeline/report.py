@@ -30,7 +30,7 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Emu, Inches
 
-from pipeline import __version__, charts, layout, manifest, outputs, scoring
+from pipeline import __version__, charts, layout, manifest, marks, outputs, scoring
 from pipeline.framework import LEVEL_LADDER, LEVELS, NOT_YET, Framework
 from pipeline.returns import Return
 
@@ -1137,8 +1137,11 @@ def write_reports(
     generated: dt.date,
     force: bool = False,
     workers: int | None = None,
+    demo: bool = False,
 ) -> list[ReportOutcome]:
-    """Write a report per return into `out_dir`, never replacing one that someone has edited."""
+    """Write a report per return into `out_dir`, never replacing one that someone has edited.
+
+    `demo`: the returns are invented; each report says DEMO and its name ends in -DEMO."""
     out_dir = Path(out_dir)
     template_bytes(template)  # fail before any report if the template is unusable
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -1154,6 +1157,7 @@ def write_reports(
             national,
             generated,
             out_dir,
+            demo,
         )
         for ret in sorted(returns, key=lambda r: (r.opcc_code, r.reporting_year))
     ]
@@ -1162,8 +1166,9 @@ def write_reports(
     outcomes: list[ReportOutcome] = []
     try:
         for job, path in zip(jobs, rendered, strict=True):
+            name = report_name(job.ret.opcc_code, job.ret.reporting_year)
             outcome = records.write(
-                report_name(job.ret.opcc_code, job.ret.reporting_year),
+                marks.demo_name(name) if demo else name,
                 lambda target, path=path: os.replace(path, target),
                 force=force,
             )
@@ -1188,6 +1193,7 @@ class _RenderJob:
     national: pd.DataFrame | None
     generated: dt.date
     out_dir: Path
+    demo: bool = False
 
 
 def _render(job: _RenderJob) -> Path:
@@ -1201,6 +1207,8 @@ def _render(job: _RenderJob) -> Path:
         national=job.national,
         generated=job.generated,
     )
+    if job.demo:
+        marks.mark_document(document)
     path = job.out_dir / f".rendering-{job.ret.opcc_code}-{job.ret.reporting_year}.docx"
     return outputs.save_document(document, path)
 

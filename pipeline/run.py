@@ -116,7 +116,8 @@ def run(
     if not paths:
         raise NoReturnsError(
             f"{input_dir} holds no returns to check (.xlsx workbooks, or the files sent instead). "
-            "Save the returned workbooks there, or name the folder that holds them."
+            "Save the returned workbooks there, or name the folder that holds them. To try the "
+            "tool on invented returns, run `equality demo`, or `equality run` with input/ empty."
         )
     try:
         options = {"year": year, "passwords": passwords, "max_unzipped_bytes": max_unzipped_bytes}

@@ -280,7 +280,8 @@ def run_command(
     Writes OUT/<year>/: reports/ (Word), feedback/ (one workbook per return with problems),
     validation-summary.xlsx, equality-benchmark-<year>.xlsx and run.json. Every file in
     INPUT_DIR gets a verdict. With no INPUT_DIR named and nothing in input/ but its README, it
-    runs on invented demo returns instead and writes OUT/demo-<year>/, every output marked DEMO.
+    runs on invented demo returns instead and writes OUT/demo-<year>/, every output marked DEMO;
+    so does a run on a folder made by `equality demo`.
 
     \b
     Exit codes: 0 the run completed (whatever the returns' verdicts; see the summary),
@@ -309,7 +310,8 @@ def run_command(
                 result = demo.run_demo(out_root, progress=progress, **options)
             else:
                 folder = input_dir or run.DEFAULT_INPUT
-                result = run.run(folder, out_root, progress=progress, **options)
+                made_by_demo = demo.made_by_demo(folder)
+                result = run.run(folder, out_root, progress=progress, demo=made_by_demo, **options)
     except run.NoReturnsError as exc:
         raise click.UsageError(str(exc)) from exc
     except (members.MembersError, report.ReportError) as exc:

@@ -114,7 +114,7 @@ def demo_run(tmp_path_factory, few_members) -> dict:
 def test_the_demo_runs_for_the_default_input_holding_only_its_readme(demo_run):
     result = demo_run["result"]
     assert result.exit_code == 0, result.output
-    assert "DEMO RUN: INPUT/ HOLDS NO RETURNS" in result.output
+    assert "DEMO RUN: THESE RESULTS COME FROM INVENTED DEMO RETURNS" in result.output
     assert "DEMO — Equality returns" in result.output
     assert sorted(p.name for p in demo_run["inbox"].iterdir()) == ["README.md"]
 
@@ -220,3 +220,20 @@ def test_the_default_input_holding_other_files_is_never_the_demo(tmp_path, monke
     assert result.exit_code == 2
     assert "holds no returns" in result.output and "DEMO RUN" not in result.output
     assert not (tmp_path / "output").exists()
+
+
+def test_a_run_on_a_folder_made_by_equality_demo_is_a_demo_run(tmp_path, few_members):
+    returns = tmp_path / "demo-returns"
+    made = invoke("demo", "--out", str(returns), "--year", YEAR, "--members", str(few_members))
+    assert made.exit_code == 0, made.output
+    out = tmp_path / "out"
+    result = invoke(
+        "run", str(returns), "--out", str(out), "--members", str(few_members), "--date", RUN_DATE
+    )
+    assert result.exit_code == 0, result.output
+    assert "DEMO RUN" in result.output
+    assert [p.name for p in out.iterdir()] == [f"demo-{YEAR}"]
+    record = json.loads((out / f"demo-{YEAR}" / "run.json").read_text(encoding="utf-8"))
+    assert record["demo"] is True
+    reports = list((out / f"demo-{YEAR}" / "reports").glob("*.docx"))
+    assert reports and all(p.stem.endswith("-DEMO") for p in reports)

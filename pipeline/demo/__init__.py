@@ -6,7 +6,7 @@ its outputs apart from real ones (`output/demo-<year>/`), every one marked DEMO.
 itself (`pipeline.run`) never imports this package.
 """
 
-from pipeline.demo.batch import DEFAULT_INPUT, holds_only_readme, run_demo
+from pipeline.demo.batch import DEFAULT_INPUT, holds_only_readme, made_by_demo, run_demo
 from pipeline.demo.generate import (
     DEFAULT_FOLDER,
     DEFAULT_SEED,
@@ -28,6 +28,7 @@ __all__ = [
     "DemoSet",
     "describe",
     "holds_only_readme",
+    "made_by_demo",
     "make_demo_returns",
     "run_demo",
 ]

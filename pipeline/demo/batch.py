@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from pipeline import run, workbook
-from pipeline.demo.generate import DEFAULT_SEED, describe, make_demo_returns
+from pipeline.demo.generate import DEFAULT_SEED, MARKER_NAME, describe, make_demo_returns
 from pipeline.members import load_members
 
 #: The batch's default input folder: the only one whose emptiness starts the demo.
@@ -36,6 +36,12 @@ def holds_only_readme(folder: Path) -> bool:
         if relative != Path(README_NAME):
             return False
     return True
+
+
+def made_by_demo(folder: Path) -> bool:
+    """Whether `folder` was made by `equality demo` (it holds the demo's marker file): its
+    returns are invented, so a run on it is a demo run, whatever folder it was named as."""
+    return (Path(folder) / MARKER_NAME).is_file()
 
 
 def run_demo(

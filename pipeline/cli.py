@@ -291,6 +291,7 @@ def run_command(
     Example:
         equality run input --out output
         equality run input --year 2025-26 --strict
+        equality run --out output    (input/, or the demo run if it holds only its README)
     """
     from pipeline import demo, display, report, run
 

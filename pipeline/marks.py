@@ -55,7 +55,7 @@ def mark_workbook(book: Workbook, titled: Iterable[str] = ()) -> None:
     banner["A2"] = BANNER
     banner["A2"].font = Font(bold=True, size=14)
     banner["A2"].alignment = Alignment(wrap_text=True, vertical="top")
-    banner.row_dimensions[2].height = 60
+    banner.row_dimensions[2].height = 80
     book.active = 0
     book.properties.title = PREFIX + (book.properties.title or "")
 

@@ -32,7 +32,7 @@ workbooks: install
 	$(BIN)/equality workbook --all $(if $(YEAR),--year $(YEAR))
 
 report: install
-	$(BIN)/equality run input --out output $(if $(YEAR),--year $(YEAR))
+	$(BIN)/equality run --out output $(if $(YEAR),--year $(YEAR))
 
 # make collect MAIL=path/to/messages YEAR=2025-26: save the workbooks attached to saved messages.
 collect: install

@@ -22,7 +22,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipeline import layout, national, outputs, scoring, validate
+from pipeline import layout, marks, national, outputs, scoring, validate
 from pipeline.framework import LEVEL_LADDER, LEVEL_RANK, Framework
 
 # The report's level colours, so that a level looks the same in every output (word always shown).
@@ -288,9 +288,10 @@ def build_benchmark(
     framework: Framework,
     year: str,
     generated: dt.date | None = None,
+    demo: bool = False,
 ) -> Workbook:
     """The benchmark workbook in memory. `generated` (default today) is the date it carries, so a
-    rerun with the same inputs and date gives the same bytes.
+    rerun with the same inputs and date gives the same bytes. `demo`: every sheet says DEMO.
     """
     _check_inputs(returns_log, year)
     generated = generated or dt.date.today()
@@ -403,6 +404,8 @@ def build_benchmark(
     )
 
     _properties(book, year, framework, generated)
+    if demo:
+        marks.mark_workbook(book, titled=book.sheetnames)
     book.active = 0
     return book
 

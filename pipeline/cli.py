@@ -233,7 +233,10 @@ def workbook_command(
 
 @main.command("run")
 @click.argument(
-    "input_dir", required=False, default="input", type=click.Path(file_okay=False, path_type=Path)
+    "input_dir",
+    required=False,
+    default=None,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
 )
 @click.option(
     "--out",
@@ -241,7 +244,7 @@ def workbook_command(
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("output"),
     show_default=True,
-    help="Output folder; results go in OUT/<year>/.",
+    help="Output folder; results go in OUT/<year>/ (a demo run's in OUT/demo-<year>/).",
 )
 @returns_options
 @click.option(
@@ -275,8 +278,10 @@ def run_command(
     """Validate, score and report on every return in INPUT_DIR (default: input/).
 
     Writes OUT/<year>/: reports/ (Word), feedback/ (one workbook per return with problems),
-    validation-summary.xlsx, equality-benchmark-<year>.xlsx and run.json. With no returns in
-    INPUT_DIR it runs on a demo set, and says so.
+    validation-summary.xlsx, equality-benchmark-<year>.xlsx and run.json. Every file in
+    INPUT_DIR gets a verdict. With no INPUT_DIR named and nothing in input/ but its README, it
+    runs on invented demo returns instead and writes OUT/demo-<year>/, every output marked DEMO;
+    so does a run on a folder made by `equality demo`.
 
     \b
     Exit codes: 0 the run completed (whatever the returns' verdicts; see the summary),
@@ -286,24 +291,30 @@ def run_command(
     Example:
         equality run input --out output
         equality run input --year 2025-26 --strict
+        equality run --out output    (input/, or the demo run if it holds only its README)
     """
-    from pipeline import display, report, run
+    from pipeline import demo, display, report, run
 
     out = display.console(None)
+    options = {
+        "year": year,
+        "members_file": members_file,
+        "passwords": passwords,
+        "template": template,
+        "generated": generated,
+        "force": force,
+        "max_unzipped_bytes": max_unzipped_mb * 1024 * 1024,
+    }
     try:
         with display.progress_bar(out) as progress:
-            result = run.run(
-                input_dir,
-                out_root,
-                year=year,
-                members_file=members_file,
-                passwords=passwords,
-                template=template,
-                generated=generated,
-                force=force,
-                max_unzipped_bytes=max_unzipped_mb * 1024 * 1024,
-                progress=progress,
-            )
+            if input_dir is None and demo.holds_only_readme(run.DEFAULT_INPUT):
+                result = demo.run_demo(out_root, progress=progress, **options)
+            else:
+                folder = input_dir or run.DEFAULT_INPUT
+                made_by_demo = demo.made_by_demo(folder)
+                result = run.run(folder, out_root, progress=progress, demo=made_by_demo, **options)
+    except run.NoReturnsError as exc:
+        raise click.UsageError(str(exc)) from exc
     except (members.MembersError, report.ReportError) as exc:
         raise click.ClickException(str(exc)) from exc
     except run.RunError as exc:

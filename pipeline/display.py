@@ -21,6 +21,11 @@ from rich.text import Text
 
 from pipeline.framework import Framework
 
+DEMO_NOTICE = (
+    "DEMO RUN: THESE RESULTS COME FROM INVENTED DEMO RETURNS, NOT REAL ONES. THEIR OUTPUTS ARE IN "
+    "A DEMO-<YEAR> FOLDER AND SAY DEMO. PUT THE REAL RETURNS IN INPUT/ AND RUN AGAIN."
+)
+
 
 def console(file=None) -> Console:
     """A console that wraps to the terminal, or to 120 columns when output goes to a file."""
@@ -106,15 +111,10 @@ def progress_bar(out: Console) -> Iterator[Callable[[str, int, int], None]]:
 def print_run_summary(out: Console, result) -> None:
     """What happened to each return, and where every output is."""
     if result.demo:
-        out.print(
-            Text(
-                "DEMO RUN: input/ holds no returns, so these results come from made-up demo "
-                "returns. Put the real returns in input/ and run again.",
-                "bold yellow",
-            )
-        )
+        out.print(Text(DEMO_NOTICE, "bold yellow"))
         out.print(Text(result.demo_description), highlight=False)
-    counts = Table(title=f"Equality returns {result.year}", header_style="bold")
+    title = f"{'DEMO — ' if result.demo else ''}Equality returns {result.year}"
+    counts = Table(title=title, header_style="bold")
     counts.add_column("Outcome")
     counts.add_column("Returns", justify="right")
     for outcome, count in result.counts.items():
@@ -156,3 +156,5 @@ def print_run_summary(out: Console, result) -> None:
         label = f"{what} ({len(paths)})" if len(paths) > 1 else what
         where.add_row(label, Text(str(folder)))
     out.print(where)
+    if result.demo:
+        out.print(Text(DEMO_NOTICE, "bold yellow"))

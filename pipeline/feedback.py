@@ -20,7 +20,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipeline import framework, ingest, outputs, workbook
+from pipeline import framework, ingest, marks, outputs, workbook
 from pipeline.members import load_members
 from pipeline.outputs import save_workbook as save_book
 from pipeline.problems import ERROR, WARNING, Code, where
@@ -66,9 +66,9 @@ _PROBLEM_HEADERS = {
 _FEEDBACK_HEADERS = ("Code", "Severity", "Sheet", "Cell", "Problem", "How to fix")
 
 
-def write_validation_summary(batch: Batch, path: Path) -> Path:
+def write_validation_summary(batch: Batch, path: Path, *, demo: bool = False) -> Path:
     """One workbook for the APCC: each file's verdict (Returns), every problem (Problems), and
-    the catalogue of rules (Rules)."""
+    the catalogue of rules (Rules). `demo`: it says DEMO."""
     book = _new_book()
     returns = book.create_sheet("Returns")
     _table(returns, batch.log, _LOG_HEADERS, widths=(40, 24, 22, 8, 10, 14, 40, 60))
@@ -83,18 +83,21 @@ def write_validation_summary(batch: Batch, path: Path) -> Path:
     )
     headers = {"code": "Code", "name": "Name", "severity": "Severity", "title": "Rule"}
     _table(rules, catalogue, headers, widths=(7, 22, 9, 36))
+    if demo:
+        marks.mark_workbook(book)
     return save_book(book, Path(path))
 
 
-def write_feedback(batch: Batch, out_dir: Path) -> list[Path]:
+def write_feedback(batch: Batch, out_dir: Path, *, demo: bool = False) -> list[Path]:
     """DIR/<code>-feedback.xlsx for every return with problems (superseded ones excepted: the
-    OPCC's later return is the one that counts). Returns the files written, sorted."""
+    OPCC's later return is the one that counts). Returns the files written, sorted. `demo`: each
+    says DEMO and is named <code>-feedback-DEMO.xlsx."""
     written = []
     log = batch.log.set_index("file", drop=False)
     for file, name in feedback_names(batch.log).items():
         problems = batch.problems[batch.problems["file"] == file]
-        target = outputs.inside(Path(out_dir), name)
-        written.append(_write_one(log.loc[file], problems, target))
+        target = outputs.inside(Path(out_dir), marks.demo_name(name) if demo else name)
+        written.append(_write_one(log.loc[file], problems, target, demo))
     return sorted(written)
 
 
@@ -125,7 +128,7 @@ def feedback_names(log: pd.DataFrame) -> dict[str, str]:
     return {file: FEEDBACK_NAME.format(name=names[file]) for file in sorted(names)}
 
 
-def _write_one(entry: pd.Series, problems: pd.DataFrame, target: Path) -> Path:
+def _write_one(entry: pd.Series, problems: pd.DataFrame, target: Path, demo: bool = False) -> Path:
     book = ingest.load_for_editing(Path(entry["path"]))
     copied = book is not None
     if book is None:
@@ -135,6 +138,8 @@ def _write_one(entry: pd.Series, problems: pd.DataFrame, target: Path) -> Path:
         for problem in problems.itertuples(index=False):
             _mark(book, problem)
     _feedback_sheet(book, entry, problems, copied)
+    if demo:
+        marks.mark_workbook(book, titled=book.sheetnames[:1])
     return save_book(book, target)
 
 

@@ -11,7 +11,6 @@ import datetime as dt
 import json
 import os
 import platform
-import shutil
 import tempfile
 import time
 from collections.abc import Callable, Mapping
@@ -24,9 +23,9 @@ import pandas as pd
 from pipeline import (
     __version__,
     benchmark,
-    demo,
     feedback,
     ingest,
+    marks,
     problems,
     report,
     scoring,
@@ -40,6 +39,8 @@ from pipeline.mail import record as mail_record
 from pipeline.members import load_members
 from pipeline.outputs import sha256_file, write_bytes_atomically
 
+#: Where the returns are saved, when no folder is named.
+DEFAULT_INPUT = Path("input")
 #: Called as progress(step, done, total) while the run works.
 Progress = Callable[[str, int, int], None]
 
@@ -48,10 +49,15 @@ class RunError(RuntimeError):
     """The run could not complete (for example, the output folder cannot be written)."""
 
 
+class NoReturnsError(ValueError):
+    """The input folder holds no file to check: a usage error, not a run."""
+
+
 @dataclass
 class RunResult:
     year: str
     out_dir: Path
+    #: Made from invented returns (`pipeline.demo`): every output says DEMO.
     demo: bool
     batch: validate.Batch
     scores: scoring.Scores
@@ -91,8 +97,13 @@ def run(
     force: bool = False,
     max_unzipped_bytes: int = ingest.DEFAULT_MAX_UNZIPPED_BYTES,
     progress: Progress | None = None,
+    demo: bool = False,
 ) -> RunResult:
-    """Run the whole batch on `input_dir`; with no returns there, run on a demo set instead."""
+    """Run the whole batch on the returns in `input_dir`, writing OUT/<year>/.
+
+    `demo` says the returns are invented (`pipeline.demo` makes them): the outputs then go to
+    OUT/demo-<year>/ and every one of them says DEMO, so they can never pass for real ones.
+    """
     progress = progress or (lambda step, done, total: None)
     members = load_members(members_file)
     framework = framework_module.load()
@@ -100,16 +111,15 @@ def run(
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
-    paths = validate.discover([Path(input_dir)]) if Path(input_dir).exists() else []
-    scratch = None
-    demo_set = None
+    if not Path(input_dir).is_dir():
+        raise NoReturnsError(f"The input folder {input_dir} does not exist.")
+    paths = validate.discover([Path(input_dir)])
     if not paths:
-        scratch = Path(tempfile.mkdtemp(prefix="equality-demo-"))
-        demo_year = year or workbook.default_year(generated)
-        demo_set = demo.make_demo_returns(
-            scratch, year=demo_year, members=members, framework=framework
+        raise NoReturnsError(
+            f"{input_dir} holds no returns to check (.xlsx workbooks, or the files sent instead). "
+            "Save the returned workbooks there, or name the folder that holds them. To try the "
+            "tool on invented returns, run `equality demo`, or `equality run` with input/ empty."
         )
-        paths = validate.discover([scratch])
     pool = _process_pool(workers, len(paths))
     try:
         options = {"year": year, "passwords": passwords, "max_unzipped_bytes": max_unzipped_bytes}
@@ -117,7 +127,7 @@ def run(
         run_year = year or _most_common_year(checked) or workbook.default_year(generated)
         batch = validate.resolve(_only_year(checked, run_year))
         timings["validate"] = time.perf_counter() - clock
-        out_dir = Path(out_root) / run_year
+        out_dir = Path(out_root) / (f"demo-{run_year}" if demo else run_year)
         _ensure_writable(out_dir)
 
         clock = time.perf_counter()
@@ -137,19 +147,24 @@ def run(
             generated=generated,
             force=force,
             executor=pool,
+            demo=demo,
         )
         outputs["reports"] = sorted(o.path for o in outcomes)
         progress("reports", len(batch.returns), len(batch.returns))
         timings["reports"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
-        outputs["feedback"] = sorted(feedback.write_feedback(batch, out_dir / "feedback"))
-        summary = out_dir / "validation-summary.xlsx"
-        outputs["validation summary"] = [feedback.write_validation_summary(batch, summary)]
+        outputs["feedback"] = sorted(
+            feedback.write_feedback(batch, out_dir / "feedback", demo=demo)
+        )
+        summary = out_dir / _named("validation-summary.xlsx", demo)
+        outputs["validation summary"] = [
+            feedback.write_validation_summary(batch, summary, demo=demo)
+        ]
         timings["feedback"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
-        bench = out_dir / f"equality-benchmark-{run_year}.xlsx"
+        bench = out_dir / _named(f"equality-benchmark-{run_year}.xlsx", demo)
         outputs["benchmark"] = [
             benchmark.write_benchmark(
                 bench,
@@ -161,6 +176,7 @@ def run(
                 framework=framework,
                 year=run_year,
                 generated=generated,
+                demo=demo,
             )
         ]
         timings["benchmark"] = time.perf_counter() - clock
@@ -168,8 +184,7 @@ def run(
         result = RunResult(
             year=run_year,
             out_dir=out_dir,
-            demo=scratch is not None,
-            demo_description=demo.describe(demo_set) if demo_set else "",
+            demo=demo,
             batch=batch,
             scores=scores,
             members=members,
@@ -184,8 +199,10 @@ def run(
     finally:
         if pool is not None:
             pool.shutdown()
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _named(name: str, demo: bool) -> str:
+    return marks.demo_name(name) if demo else name
 
 
 def _process_pool(workers: int | None, files: int) -> ProcessPoolExecutor | None:

@@ -49,7 +49,7 @@ LOG_COLUMNS = [
 
 #: What discover() picks up in a folder: workbooks, and the wrong types people send instead, so
 #: that those are reported rather than silently skipped.
-RETURN_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".ods")
+RETURN_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".ods", ".pdf")
 
 
 @dataclass

@@ -232,23 +232,6 @@ def test_usage_error_exits_2(tmp_path):
     assert result.exit_code == 2
 
 
-def test_empty_input_runs_the_demo(tmp_path):
-    inbox = tmp_path / "input"
-    inbox.mkdir()
-    (inbox / "README.md").write_text("returns go here", encoding="utf-8")
-    result = CliRunner().invoke(
-        main, ["run", str(inbox), "--out", str(tmp_path / "out"), "--date", RUN_DATE]
-    )
-    assert result.exit_code == 0, result.output
-    assert "DEMO" in result.output
-    assert sorted(p.name for p in inbox.iterdir()) == ["README.md"]
-    years = [p for p in (tmp_path / "out").iterdir() if p.is_dir()]
-    assert len(years) == 1
-    record = json.loads((years[0] / "run.json").read_text(encoding="utf-8"))
-    assert record["demo"] is True
-    assert len(list((years[0] / "reports").glob("*.docx"))) >= 40
-
-
 def test_relative_output_folder(batch_folder, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(

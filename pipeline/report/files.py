@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 from docx.document import Document as WordDocument
 
-from pipeline import layout, manifest, outputs, scoring
+from pipeline import layout, manifest, marks, outputs, scoring
 from pipeline.framework import Framework
 from pipeline.report import word
 from pipeline.report.content import build_content
@@ -51,14 +51,19 @@ def build_report(
     template: Path | None = None,
     national: pd.DataFrame | None = None,
     generated: dt.date,
+    demo: bool = False,
 ) -> WordDocument:
     """One OPCC's Equality Report as a python-docx Document (not saved).
 
     `national` is `Scores.themes` of every accepted return in the run; with more than one OPCC
-    in it, the report gains a national picture that names no other OPCC.
+    in it, the report gains a national picture that names no other OPCC. `demo`: the return is
+    invented, and the report says DEMO.
     """
     content = build_content(ret, scores, framework, member, national=national, generated=generated)
-    return word.render(content, template)
+    document = word.render(content, template)
+    if demo:
+        marks.mark_document(document)
+    return document
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,7 @@ class RenderJob:
     national: pd.DataFrame | None
     generated: dt.date
     out_dir: Path
+    demo: bool = False
 
 
 def render_report(job: RenderJob) -> Path:
@@ -85,6 +91,7 @@ def render_report(job: RenderJob) -> Path:
         template=job.template,
         national=job.national,
         generated=job.generated,
+        demo=job.demo,
     )
     path = job.out_dir / f".rendering-{job.ret.opcc_code}-{job.ret.reporting_year}.docx"
     return outputs.save_document(document, path)
@@ -101,10 +108,12 @@ def write_reports(
     generated: dt.date,
     force: bool = False,
     executor: Executor | None = None,
+    demo: bool = False,
 ) -> list[ReportOutcome]:
     """Write a report per return into `out_dir`, never replacing one that someone has edited.
 
     With an `executor`, the reports are rendered on it (order is kept); without, in turn.
+    `demo`: the returns are invented; each report says DEMO and its name ends in -DEMO.
     """
     out_dir = Path(out_dir)
     word.template_bytes(template)  # fail before any report if the template is unusable
@@ -121,6 +130,7 @@ def write_reports(
             national,
             generated,
             out_dir,
+            demo,
         )
         for ret in sorted(returns, key=lambda r: (r.opcc_code, r.reporting_year))
     ]
@@ -132,8 +142,9 @@ def write_reports(
     outcomes: list[ReportOutcome] = []
     try:
         for job, path in zip(jobs, rendered, strict=True):
+            name = report_name(job.ret.opcc_code, job.ret.reporting_year)
             outcome = records.write(
-                report_name(job.ret.opcc_code, job.ret.reporting_year),
+                marks.demo_name(name) if demo else name,
                 lambda target, path=path: os.replace(path, target),
                 force=force,
             )

@@ -26,6 +26,7 @@ from pipeline import (
     benchmark,
     demo,
     feedback,
+    history,
     ingest,
     problems,
     report,
@@ -161,6 +162,17 @@ def run(
             )
         ]
         timings["benchmark"] = time.perf_counter() - clock
+
+        outputs["year record"] = history.write_record(
+            history.record_folder(out_dir),
+            returns=batch.returns,
+            log=batch.log,
+            scores=scores,
+            framework=framework,
+            year=run_year,
+            demo=scratch is not None or (Path(input_dir) / demo.MARKER_NAME).is_file(),
+            generated=generated,
+        )
 
         result = RunResult(
             year=run_year,

@@ -247,6 +247,12 @@ def test_empty_input_runs_the_demo(tmp_path):
     record = json.loads((years[0] / "run.json").read_text(encoding="utf-8"))
     assert record["demo"] is True
     assert len(list((years[0] / "reports").glob("*.docx"))) >= 40
+    # Invented returns are never carried into next year's workbooks.
+    carried = CliRunner().invoke(
+        main, ["workbook", "--all", "--from", str(years[0]), "--out", str(tmp_path / "wb")]
+    )
+    assert carried.exit_code == 2 and "demo run" in carried.output
+    assert not (tmp_path / "wb").exists()
 
 
 def test_relative_output_folder(batch_folder, tmp_path, monkeypatch):

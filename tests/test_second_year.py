@@ -512,3 +512,15 @@ def test_a_prefilled_workbook_opens_in_libreoffice(prefilled, tmp_path):
     ).stdout
     assert "Carried from 2025-26" in text
     assert "Head of Policy" in text
+
+
+def test_a_run_on_a_demo_folder_keeps_a_demo_record(last_year, tmp_path):
+    from pipeline import demo
+
+    inbox = tmp_path / "demo-returns"
+    inbox.mkdir()
+    shutil.copy(last_year["west"], inbox / last_year["west"].name)
+    (inbox / demo.MARKER_NAME).write_text("{}", encoding="utf-8")
+    run.run(inbox, tmp_path / "out", year=LAST, generated=RUN_DATE, workers=1)
+    with pytest.raises(history.DemoRecordError):
+        history.load_record(tmp_path / "out" / LAST)

@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 YEAR ?=
+FROM ?=
 
 .PHONY: install test lint format workbooks report collect drafts clean
 
@@ -29,7 +30,7 @@ format: install
 	$(BIN)/ruff format .
 
 workbooks: install
-	$(BIN)/equality workbook --all $(if $(YEAR),--year $(YEAR))
+	$(BIN)/equality workbook --all $(if $(YEAR),--year $(YEAR)) $(if $(FROM),--from $(FROM))
 
 report: install
 	$(BIN)/equality run --out output $(if $(YEAR),--year $(YEAR))

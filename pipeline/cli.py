@@ -190,6 +190,14 @@ def members_command(members_file: Path | None, output_format: str) -> None:
 @click.option(
     "--edition", default=framework.DEFAULT_EDITION, show_default=True, help="Framework edition."
 )
+@click.option(
+    "--from",
+    "from_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Last year's output folder (e.g. output/2025-26): carry each member's accepted return "
+    "into its workbook. Default --year: the year after it.",
+)
 def workbook_command(
     codes: tuple[str, ...],
     all_members: bool,
@@ -200,18 +208,37 @@ def workbook_command(
     deadline: str | None,
     generated,
     edition: str,
+    from_dir: Path | None,
 ) -> None:
     """Generate the self-assessment workbook for each member named (or all of them).
+
+    With --from, each workbook starts from the member's accepted return of that run, every
+    carried row marked "Carried from <year> — check and update"; members with no accepted
+    return get a blank workbook.
 
     \b
     Example:
         equality workbook --opcc west-midlands --year 2025-26 --out /tmp/workbooks
         equality workbook --all --deadline "31 July 2026" --date 2025-04-01
+        equality workbook --all --from output/2025-26 --year 2026-27
     """
     from pipeline import workbook
 
     if bool(codes) == all_members:
         raise click.UsageError("Name members with --opcc CODE (one or more) or use --all.")
+    if from_dir is not None:
+        _prefilled_workbooks(
+            None if all_members else list(codes),
+            year,
+            out_dir,
+            members_file,
+            return_to,
+            deadline,
+            generated,
+            edition,
+            from_dir,
+        )
+        return
     year = year or workbook.default_year(generated)
     try:
         paths = workbook.generate_workbooks(
@@ -229,6 +256,45 @@ def workbook_command(
     for path in paths:
         click.echo(str(path))
     click.echo(f"{len(paths)} workbook(s) written to {paths[0].parent}", err=True)
+
+
+def _prefilled_workbooks(
+    codes, year, out_dir, members_file, return_to, deadline, generated, edition, from_dir
+) -> None:
+    """`equality workbook --from`: the record checked (a bad one is a usage error), then the
+    prefilled workbooks and what was carried."""
+    from pipeline import history, prefill, workbook
+
+    member_list = load_member_list(members_file)
+    try:
+        previous = members.previous_codes(members_file)
+    except members.MembersError as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        record = history.load_record(from_dir, edition=edition)
+        year = year or history.next_year(record.year)
+        history.check_carry(record, year)
+    except history.RecordError as exc:
+        raise click.BadParameter(str(exc), param_hint="--from") from exc
+    try:
+        result = prefill.generate_prefilled_workbooks(
+            member_list,
+            codes,
+            year,
+            out_dir or Path("output") / "workbooks" / year,
+            record,
+            previous_codes=previous,
+            framework=load_framework(edition),
+            return_to=return_to,
+            deadline=deadline,
+            generated=generated,
+        )
+    except (workbook.WorkbookError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    for path in result.paths:
+        click.echo(str(path))
+    click.echo(result.describe(), err=True)
+    click.echo(f"{len(result.paths)} workbook(s) written to {result.paths[0].parent}", err=True)
 
 
 @main.command("run")

@@ -90,6 +90,12 @@ def fill_book(
         _fill_objectives(book[layout.OBJECTIVES_SHEET], objectives)
 
 
+def locate(book: Workbook):
+    """Where each criterion row and theme commentary cell is, for code that writes beside a fill:
+    (criterion id -> (sheet, row, header label -> column), theme -> (sheet, row, column))."""
+    return _criterion_cells(book)
+
+
 def _labels(ws: Worksheet, row: int) -> dict[str, int]:
     """Header label (lower case, trimmed) -> column number, for one row."""
     cells = next(ws.iter_rows(min_row=row, max_row=row))

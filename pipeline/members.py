@@ -13,6 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 MEMBER_COLUMNS = ["code", "force_area", "policing_body", "region"]
+#: Optional column: the codes a member had in earlier years, separated by semicolons, so that last
+#: year's return can be carried into the workbook of a member whose code has since changed.
+PREVIOUS_CODES = "previous_codes"
 REGIONS = (
     "North East",
     "North West",
@@ -80,3 +83,49 @@ def load_members(path: Path | str | None = None) -> pd.DataFrame:
         listed = "\n".join(f"  - {p}" for p in problems)
         raise MembersError(f"{path} is not a valid member list:\n{listed}")
     return frame.sort_values("code", ignore_index=True)
+
+
+def previous_codes(path: Path | str | None = None) -> dict[str, tuple[str, ...]]:
+    """Current code -> the codes it had in earlier years, from the optional `previous_codes`
+    column (e.g. "old-code-a;old-code-b"); {} for a list without the column.
+
+    A previous code must be well formed, not another member's current code and claimed by one
+    member only, so that an earlier year's return maps to exactly one member.
+    """
+    path = Path(path) if path else default_members_path()
+    current = load_members(path)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    if PREVIOUS_CODES not in frame.columns:
+        return {}
+    codes = set(current["code"])
+    owner: dict[str, str] = {}
+    mapping: dict[str, tuple[str, ...]] = {}
+    problems = []
+    for index, row in frame.iterrows():
+        line = index + 2
+        code = str(row["code"]).strip()
+        olds = [part.strip() for part in str(row[PREVIOUS_CODES]).split(";") if part.strip()]
+        for old in olds:
+            if not _CODE.match(old):
+                problems.append(
+                    f"line {line}: previous code {old!r} must be lower-case words joined by "
+                    "hyphens (e.g. west-midlands)."
+                )
+            elif old in codes:
+                problems.append(
+                    f"line {line}: previous code {old!r} is a current member code; list only "
+                    "codes no member uses now."
+                )
+            elif old in owner and owner[old] != code:
+                problems.append(
+                    f"line {line}: previous code {old!r} is also listed for {owner[old]!r}; an "
+                    "old code belongs to one member."
+                )
+            owner.setdefault(old, code)
+        if olds:
+            mapping[code] = tuple(dict.fromkeys(olds))
+    if problems:
+        listed = "\n".join(f"  - {p}" for p in problems)
+        raise MembersError(f"{path} is not a valid member list:\n{listed}")
+    return mapping

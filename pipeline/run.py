@@ -24,6 +24,7 @@ from pipeline import (
     __version__,
     benchmark,
     feedback,
+    history,
     ingest,
     marks,
     problems,
@@ -180,6 +181,17 @@ def run(
             )
         ]
         timings["benchmark"] = time.perf_counter() - clock
+
+        outputs["year record"] = history.write_record(
+            history.record_folder(out_dir),
+            returns=batch.returns,
+            log=batch.log,
+            scores=scores,
+            framework=framework,
+            year=run_year,
+            demo=demo,
+            generated=generated,
+        )
 
         result = RunResult(
             year=run_year,

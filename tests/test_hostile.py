@@ -8,6 +8,7 @@ and give the same bytes when run again.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import re
 import shutil
@@ -49,6 +50,9 @@ OUR_FIELDS = re.compile(r"^\s*(TOC|PAGE|NUMPAGES|TITLE)\b")
 NAMES = {
     "reports": re.compile(r"^[a-z0-9-]+-equality-report-\d{4}-\d{2}(\.new(-\d+)?)?\.docx$"),
     "feedback": re.compile(r"^[a-z0-9-]+-feedback\.xlsx$"),
+    "record": re.compile(
+        r"^((responses|commentary|objectives|profile|themes|sections)\.csv|record\.json)$"
+    ),
     ".": re.compile(rf"^(validation-summary\.xlsx|equality-benchmark-{YEAR}\.xlsx|run\.json)$"),
 }
 
@@ -214,7 +218,7 @@ def test_output_names_come_from_member_codes_and_stay_inside(corpus):
     for path in out.rglob("*"):
         assert path.resolve().is_relative_to(out)
         if path.is_dir():
-            assert path.name in ("reports", "feedback")
+            assert path.name in ("reports", "feedback", "record")
             continue
         folder = "." if path.parent == out else path.parent.name
         if path.name == ".equality-manifest.json":
@@ -237,6 +241,16 @@ def test_output_names_come_from_member_codes_and_stay_inside(corpus):
 
 
 # --- nothing from a return becomes a formula, a link or markup ------------------------------------
+
+
+def test_no_record_table_holds_a_cell_a_spreadsheet_would_run(corpus):
+    tables = sorted((corpus["out"] / "record").glob("*.csv"))
+    assert len(tables) == 6
+    for table in tables:
+        with open(table, newline="", encoding="utf-8") as handle:
+            for row in csv.reader(handle):
+                for value in row:
+                    assert not value.startswith(("=", "+", "@", "\t", "\r")), (table.name, value)
 
 
 def test_no_output_workbook_holds_a_formula_or_link_from_a_return(corpus):

@@ -162,8 +162,8 @@ def _starts_paragraph(line: str) -> bool:
 def _join_wrapped(lines: list[str]) -> list[str]:
     """Rejoin lines wrapped at the page width into paragraphs.
 
-    A paragraph ends at a blank line, before a numbered clause or bullet, or after a line that
-    stops well short of the text width (the last line of a paragraph, or a heading).
+    A paragraph ends at a blank line, before a numbered clause, bullet or heading, or after a
+    line that stops well short of the text width (the last line of a paragraph, or a heading).
     """
     stripped = [" ".join(line.split()) for line in lines]
     lengths = sorted(len(line) for line in stripped if line)
@@ -178,7 +178,7 @@ def _join_wrapped(lines: list[str]) -> list[str]:
                 paragraphs.append(" ".join(current))
                 current = []
             continue
-        if current and _starts_paragraph(line):
+        if current and (_starts_paragraph(line) or _heading_after(current[-1], line, width)):
             paragraphs.append(" ".join(current))
             current = []
         if current and current[-1].endswith("-") and not current[-1].endswith(" -"):
@@ -191,6 +191,17 @@ def _join_wrapped(lines: list[str]) -> list[str]:
     if current:
         paragraphs.append(" ".join(current))
     return paragraphs
+
+
+def _heading_after(previous: str, line: str, width: int) -> bool:
+    """A short capitalised line with no closing punctuation after a finished sentence: a heading
+    (in a PDF it follows the last line of a clause that happened to fill the width)."""
+    return (
+        previous.endswith((".", "!", "?", ";", ":"))
+        and len(line) < 0.7 * width
+        and line[:1].isupper()
+        and _is_heading(line)
+    )
 
 
 def _is_heading(text: str) -> bool:

@@ -137,7 +137,8 @@ def suggest(
     config: Config = DEFAULT,
     top: int = TOP,
 ) -> pd.DataFrame:
-    """The `top` passages for every criterion, best first, with score and confidence."""
+    """The `top` passages for every criterion, best first, with score and confidence (a passage
+    sharing no word with the criterion's query is never suggested)."""
     if not passages:
         return pd.DataFrame(columns=SUGGESTION_COLUMNS)
     corpus = [
@@ -147,12 +148,14 @@ def suggest(
     retriever = bm25s.BM25(k1=K1, b=B)
     retriever.index([tokens or [""] for tokens in corpus], show_progress=False)
     frame = queries(fw, config)
-    rarity = _rarity(frame["own"])
+    # how telling a word is of one criterion among the 218: the framework says "the PCC holds the
+    # Chief Constable to account" everywhere, so those words should not decide which passage fits
+    rarity = _idf(frame["own"])
     vocabulary = {t for q in (*frame["own"], *frame["context"]) for t in q}
     if config.synonyms:
         vocabulary |= {t for others in synonym_groups(config.stem).values() for t in others}
     term_scores = {t: retriever.get_scores([t]) for t in sorted(vocabulary)}
-    idf = _rarity(pd.Series(corpus))
+    idf = _idf(pd.Series(corpus))
     rows = []
     count = min(top, len(passages))
     zero = np.zeros(len(passages))
@@ -163,7 +166,9 @@ def suggest(
         own = sum((rarity(t) * term_scores[t] for t in criterion.own), zero)
         ideal = sum(rarity(t) * idf(t) for t in criterion.own) / (1 + K1)
         confidence = own / ideal if ideal else zero
-        order = np.lexsort((np.arange(len(passages)), -scores))[:count]
+        order = [
+            i for i in np.lexsort((np.arange(len(passages)), -scores))[:count] if scores[i] > 0
+        ]
         for rank, index in enumerate(order, start=1):
             passage = passages[index]
             rows.append(
@@ -188,7 +193,7 @@ def _query_weights(own: list[str], context: list[str], config: Config) -> dict[s
     weights: dict[str, float] = {}
     for term in own:
         weights[term] = weights.get(term, 0.0) + 1.0
-    for term in context:  # an empty context has no words to loop over
+    for term in context:
         weights[term] = weights.get(term, 0.0) + config.context_share * len(own) / len(context)
     if config.synonyms:
         groups = synonym_groups(config.stem)
@@ -212,10 +217,9 @@ def synonym_groups(stem: bool = True) -> dict[str, tuple[str, ...]]:
     return {term: tuple(sorted(others)) for term, others in groups.items()}
 
 
-def _rarity(documents: pd.Series):
-    """How telling a word is of one criterion rather than any (idf over the 218 criteria): the
-    framework says "the PCC holds the Chief Constable to account" everywhere, so those words
-    should not decide which passage fits."""
+def _idf(documents: pd.Series):
+    """A word's weight in a collection of token lists (Lucene's idf, as BM25 uses); a word no
+    list holds gets the most."""
     total = len(documents)
     frequency: dict[str, int] = {}
     for tokens in documents:

@@ -718,5 +718,90 @@ def feedback_mail_command(
     click.echo(f"{len(written)} draft(s) in {Path(out_dir) / drafts.DRAFTS_FOLDER}", err=True)
 
 
+@main.command("suggest")
+@click.argument("documents", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--opcc", "code", required=True, metavar="CODE", help="The OPCC's member code.")
+@click.option(
+    "--workbook",
+    "workbook_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="The OPCC's workbook: a copy gets its blank Evidence cells pre-filled.",
+)
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Suggestions workbook. Default: output/suggestions/<code>-evidence-suggestions.xlsx.",
+)
+@click.option(
+    "--workbook-out",
+    "workbook_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where the pre-filled copy goes. Default: beside --out, named <workbook>-suggested.xlsx.",
+)
+@members_option
+@date_option
+def suggest_command(
+    documents: tuple[Path, ...],
+    code: str,
+    workbook_file: Path | None,
+    out_file: Path | None,
+    workbook_out: Path | None,
+    members_file: Path | None,
+    generated,
+) -> None:
+    """Suggest which criteria the OPCC's own documents already evidence, and where.
+
+    DOCUMENTS are .docx, .pdf (with a text layer) or .txt files: the equality policy, equality
+    objectives, annual report and so on. Each is split into paragraphs and numbered clauses,
+    and every criterion gets its three best passages. Confident ones are listed on the
+    Suggestions sheet and, with --workbook, written into a copy of the OPCC's workbook as
+    "Suggested — check: <document>, <clause>" in Evidence cells the OPCC left blank. Statuses
+    are never set: the OPCC decides whether a criterion is Met. The inputs are only read.
+
+    \b
+    Example:
+        equality suggest equality-policy.docx annual-report.pdf --opcc west-midlands
+        equality suggest policy.pdf --opcc kent --workbook input/kent.xlsx --out /tmp/kent.xlsx
+    """
+    from pipeline import suggest, suggestions
+
+    if code not in set(load_member_list(members_file)["code"]):
+        raise click.BadParameter(
+            f"{code!r} is not a member code; `equality members` lists them.", param_hint="--opcc"
+        )
+    read = suggestions.read_documents(documents)
+    for note in read.notes:
+        click.echo(note, err=True)
+    if not read.passages:
+        raise click.ClickException("No suggestion made: no document had text to read.")
+    loaded = framework.load()
+    found = suggest.suggest(read.passages, loaded)
+    out_file = out_file or Path("output/suggestions") / suggestions.SUGGESTIONS_NAME.format(
+        code=code
+    )
+    try:
+        written = suggestions.write_suggestions(
+            found, loaded, read, out_file, opcc=code, generated=generated
+        )
+        click.echo(
+            f"{written}: {found.loc[found['confident'], 'criterion_id'].nunique()} of "
+            f"{len(loaded.criteria)} criteria have a confident suggestion, from "
+            f"{len(read.passages)} passages in {len(read.documents)} document(s)."
+        )
+        if workbook_file is not None:
+            target = workbook_out or out_file.with_name(f"{workbook_file.stem}-suggested.xlsx")
+            prefill = suggestions.prefill_workbook(workbook_file, target, found, opcc=code)
+            click.echo(
+                f"{prefill.path}: {len(prefill.filled)} Evidence cell(s) pre-filled; "
+                f"{len(prefill.kept)} already filled by the OPCC were left as they were."
+            )
+    except (suggestions.SuggestError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -23,8 +23,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pipeline import framework, ingest, outputs, workbook
 from pipeline.members import load_members
 from pipeline.outputs import save_workbook as save_book
-from pipeline.problems import ERROR, WARNING, Code, where
-from pipeline.validate import REJECTED, SUPERSEDED, WITH_WARNINGS, Batch
+from pipeline.problems import ERROR, OPCC, WARNING, Code, Problem
+from pipeline.validate import Batch
+from pipeline.vocabulary import REJECTED, SUPERSEDED, WITH_WARNINGS
 
 FEEDBACK_SHEET = "Feedback"
 SUMMARY_NAME = "validation-summary.xlsx"
@@ -92,7 +93,7 @@ def write_feedback(batch: Batch, out_dir: Path) -> list[Path]:
     written = []
     log = batch.log.set_index("file", drop=False)
     for file, name in feedback_names(batch.log).items():
-        problems = batch.problems[batch.problems["file"] == file]
+        problems = batch.problems_of(file)
         target = outputs.inside(Path(out_dir), name)
         written.append(_write_one(log.loc[file], problems, target))
     return sorted(written)
@@ -125,14 +126,14 @@ def feedback_names(log: pd.DataFrame) -> dict[str, str]:
     return {file: FEEDBACK_NAME.format(name=names[file]) for file in sorted(names)}
 
 
-def _write_one(entry: pd.Series, problems: pd.DataFrame, target: Path) -> Path:
+def _write_one(entry: pd.Series, problems: list[Problem], target: Path) -> Path:
     book = ingest.load_for_editing(Path(entry["path"]))
     copied = book is not None
     if book is None:
         book = _new_book()
     else:
         _defuse(book)
-        for problem in problems.itertuples(index=False):
+        for problem in problems:
             _mark(book, problem)
     _feedback_sheet(book, entry, problems, copied)
     return save_book(book, target)
@@ -173,7 +174,7 @@ def _is_web(target: str) -> bool:
     return target.strip().lower().startswith(("http://", "https://", "mailto:"))
 
 
-def _mark(book: Workbook, problem) -> None:
+def _mark(book: Workbook, problem: Problem) -> None:
     """Shade the problem's cell and add a comment with what is wrong and how to fix it."""
     if not problem.sheet or not problem.cell or problem.sheet not in book.sheetnames:
         return
@@ -188,7 +189,7 @@ def _mark(book: Workbook, problem) -> None:
                 cell = ws.cell(merged.min_row, merged.min_col)
                 break
     cell.fill = FILLS[problem.severity]
-    text = _clean(f"{problem.code}: {_what(problem)}\n\nHow to fix: {problem.fix}")
+    text = _clean(f"{problem.code}: {problem.what(OPCC)}\n\nHow to fix: {problem.how(OPCC)}")
     if cell.comment is not None:  # the OPCC's own note, or a second problem in the same cell
         text = f"{cell.comment.text}\n\n{text}"
     comment = Comment(text, COMMENT_AUTHOR)
@@ -196,13 +197,9 @@ def _mark(book: Workbook, problem) -> None:
     cell.comment = comment
 
 
-def _what(problem) -> str:
-    """The message without its location prefix: a comment already sits on the cell."""
-    prefix = where(problem.file, problem.sheet, problem.cell) + " "
-    return problem.message.removeprefix(prefix)
-
-
-def _feedback_sheet(book: Workbook, entry: pd.Series, problems: pd.DataFrame, copied: bool) -> None:
+def _feedback_sheet(
+    book: Workbook, entry: pd.Series, problems: list[Problem], copied: bool
+) -> None:
     title = FEEDBACK_SHEET
     while title in book.sheetnames:
         title = f"APCC {title}" if title == FEEDBACK_SHEET else f"{title} 2"
@@ -250,12 +247,13 @@ def _feedback_sheet(book: Workbook, entry: pd.Series, problems: pd.DataFrame, co
     for column, label in enumerate(_FEEDBACK_HEADERS, start=1):
         cell = _put(ws, header, column, label)
         cell.font, cell.fill = _BOLD, _HEADER_FILL
-    for offset, problem in enumerate(problems.itertuples(index=False), start=1):
+    for offset, problem in enumerate(problems, start=1):
         row = header + offset
-        values = (problem.code, problem.severity, problem.sheet, problem.cell)
-        for column, value in enumerate((*values, _what(problem), problem.fix), start=1):
+        what, fix = problem.what(OPCC), problem.how(OPCC)
+        values = (problem.code, problem.severity, problem.sheet, problem.cell, what, fix)
+        for column, value in enumerate(values, start=1):
             _put(ws, row, column, value).alignment = _WRAP
-        _fit(ws, row, [(_what(problem), 80), (problem.fix, 60)])
+        _fit(ws, row, [(what, 80), (fix, 60)])
         if copied and problem.sheet in book.sheetnames and problem.cell:
             link = ws.cell(row=row, column=4)
             sheet = problem.sheet.replace("'", "''")

@@ -16,10 +16,11 @@ import pandera.pandas as pa
 
 from pipeline import layout, normalise
 from pipeline.framework import Framework
+from pipeline.vocabulary import MET, NOT_APPLICABLE, NOT_MET, PARTIALLY_MET
 
 #: Statuses whose criterion is still to be done, so its target date matters. Blank is included:
 #: not assessed is not done.
-OUTSTANDING = (layout.PARTIALLY_MET, layout.NOT_MET, "")
+OUTSTANDING = (PARTIALLY_MET, NOT_MET, "")
 
 _PROGRESS = {normalise.fold(value) for value in layout.PROGRESS_VALUES}
 
@@ -50,11 +51,11 @@ def responses_schema(framework: Framework, reference: dt.date | None) -> pa.Data
             name="blank_status",
         ),
         pa.Check(
-            lambda d: ~(d["status"].eq(layout.MET) & d["evidence"].eq("")),
+            lambda d: ~(d["status"].eq(MET) & d["evidence"].eq("")),
             name="met_without_evidence",
         ),
         pa.Check(
-            lambda d: ~(d["status"].eq(layout.NOT_APPLICABLE) & d["na_reason"].eq("")),
+            lambda d: ~(d["status"].eq(NOT_APPLICABLE) & d["na_reason"].eq("")),
             name="na_without_reason",
         ),
         pa.Check(

@@ -25,7 +25,22 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline import framework as framework_module
 from pipeline import layout, outputs
-from pipeline.framework import LEVEL_LADDER, LEVELS, NOT_YET, Framework
+from pipeline.framework import Framework
+from pipeline.vocabulary import (
+    LEVEL_COLOURS,
+    LEVEL_LADDER,
+    LEVELS,
+    MET,
+    NOT_APPLICABLE,
+    NOT_MET,
+    NOT_YET,
+    PARTIALLY_MET,
+    STATUS_COLOURS,
+    STATUS_VARIANTS,
+    STATUSES,
+    is_valid_year,
+    year_for_date,
+)
 
 DEFAULT_RETURN_TO = "equality@apccs.police.uk"
 DEFAULT_DEADLINE = "the date given in the APCC's covering email"
@@ -59,20 +74,6 @@ _INPUT_STYLE = "OPCC input"
 _DATE_STYLE = "OPCC input date"
 _FRAMEWORK_STYLE = "Framework text"
 
-#: Status -> (fill, text colour): Excel's own Good / Neutral / Bad pairs, plus a grey.
-STATUS_COLOURS: dict[str, tuple[str, str]] = {
-    layout.MET: ("C6EFCE", "006100"),
-    layout.PARTIALLY_MET: ("FFEB9C", "7A4500"),
-    layout.NOT_MET: ("FFC7CE", "9C0006"),
-    layout.NOT_APPLICABLE: ("E7E6E6", "262626"),
-}
-LEVEL_COLOURS: dict[str, tuple[str, str]] = {
-    NOT_YET: ("FFC7CE", "9C0006"),
-    "Developing": ("FFEB9C", "7A4500"),
-    "Achieving": ("DDEBF7", "1F3864"),
-    "Advancing": ("C6EFCE", "006100"),
-}
-
 #: Criterion-sheet column widths by layout key; the helper column follows the last of them.
 _CRITERION_WIDTHS = {
     "criterion_id": 9,
@@ -100,10 +101,8 @@ _SCORECARD_HEADER_ROW = 4
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
-def default_year(today: dt.date) -> str:
-    """The financial year (April to March) that `today` falls in, e.g. 2025-26."""
-    start = today.year if today.month >= 4 else today.year - 1
-    return f"{start}-{(start + 1) % 100:02d}"
+#: Kept for the demo, which still asks the workbook for the year of a date.
+default_year = year_for_date
 
 
 def workbook_path(out_dir: Path, code: str, year: str) -> Path:
@@ -222,8 +221,8 @@ def status_check_formula(row: int) -> str:
     status = f"${READ_LETTER}{row}"
     reason_text = _cleaned(f"${CRITERION_LETTERS['na_reason']}{row}")
     reason = f"LEN({reason_text})>0"
-    met = _any_of(status, layout.STATUS_VARIANTS[layout.MET])
-    not_applicable = _any_of(status, layout.STATUS_VARIANTS[layout.NOT_APPLICABLE])
+    met = _any_of(status, STATUS_VARIANTS[MET])
+    not_applicable = _any_of(status, STATUS_VARIANTS[NOT_APPLICABLE])
     return f"=IFERROR(IF({met},2,IF({not_applicable},IF({reason},1,-1),0)),0)"
 
 
@@ -245,7 +244,7 @@ def _any_of(expression: str, spellings: Iterable[str]) -> str:
 
 
 def _check_year(year: str) -> None:
-    if not layout.is_valid_year(year):
+    if not is_valid_year(year):
         raise WorkbookError(
             f"The reporting year {year!r} is not a financial year: write it like 2025-26."
         )
@@ -376,7 +375,7 @@ def _list_validation(
 def _coloured_words(ws: Worksheet, ref: str, word_of: str, colours: Mapping[str, tuple]) -> None:
     """Colour the cells of `ref` by a word (`word_of` its first cell's, in lower case)."""
     for word, (fill, text) in colours.items():
-        spellings = layout.STATUS_VARIANTS.get(word, (word.lower(),))
+        spellings = STATUS_VARIANTS.get(word, (word.lower(),))
         rule = FormulaRule(
             formula=[_any_of(word_of, spellings)],
             fill=PatternFill("solid", fgColor=fill, bgColor=fill),
@@ -403,10 +402,10 @@ def _start_sheet(
     body = str(member["policing_body"])
     sections = ", ".join(f"{s.number} {s.title}" for s in framework.sections)
     status_meaning = {
-        layout.MET: "The OPCC does this now and can show evidence. Counts towards the level.",
-        layout.PARTIALLY_MET: "Some of it is in place. Does not count yet: say what is missing.",
-        layout.NOT_MET: "Not in place yet. Give an owner (a role) and a target date.",
-        layout.NOT_APPLICABLE: (
+        MET: "The OPCC does this now and can show evidence. Counts towards the level.",
+        PARTIALLY_MET: "Some of it is in place. Does not count yet: say what is missing.",
+        NOT_MET: "Not in place yet. Give an owner (a role) and a target date.",
+        NOT_APPLICABLE: (
             "Does not apply to this OPCC. Counts towards the level only with a reason in "
             f"'{layout.CRITERION_COLUMNS['na_reason']}'; reasons are shown in the report so that "
             "they can be challenged."
@@ -450,7 +449,7 @@ def _start_sheet(
         ),
         ("", "", None),
         ("Statuses", "", _BOLD),
-        *((status, status_meaning[status], None) for status in layout.STATUSES),
+        *((status, status_meaning[status], None) for status in STATUSES),
         ("(blank)", "Not assessed yet. Does not count towards the level.", None),
         ("", "", None),
         ("Levels", "", _BOLD),
@@ -575,7 +574,7 @@ def _criterion_sheet(book: Workbook, section: framework_module.Section) -> None:
 
     statuses = _list_validation(
         ws,
-        layout.STATUSES,
+        STATUSES,
         "Status",
         "Choose Met, Partially met, Not met or Not applicable. Not applicable counts only with a "
         "reason in the last column. Leave blank if not assessed yet.",

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline import framework
+from pipeline import framework, vocabulary
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "framework"
 SOURCE = SHARED / "apcc-equality-framework-2024-25.json"
@@ -29,7 +29,7 @@ def test_default_edition_has_the_framework_shape():
     assert fw.edition == "2024-25"
     assert len(fw.sections) == 4
     assert [t.number for t in fw.themes] == list(range(1, 17))
-    assert all([lv.name for lv in t.levels] == list(framework.LEVELS) for t in fw.themes)
+    assert all([lv.name for lv in t.levels] == list(vocabulary.LEVELS) for t in fw.themes)
     assert len(fw.criteria) == 218
     assert fw.theme(3).level("Achieving").criteria[1].id == "3.2.b"
 

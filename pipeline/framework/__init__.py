@@ -7,7 +7,6 @@ lives in `apcc-<edition>.yaml` beside this module and code never spells out a cr
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib import resources
@@ -16,14 +15,13 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-LEVELS: tuple[str, ...] = ("Developing", "Achieving", "Advancing")
-NOT_YET = "Not yet Developing"
-#: Every level a theme or section can stand at, lowest first; rank 0 is "Not yet Developing".
-LEVEL_LADDER: tuple[str, ...] = (NOT_YET, *LEVELS)
-LEVEL_RANK: dict[str, int] = {name: rank for rank, name in enumerate(LEVEL_LADDER)}
+from pipeline.vocabulary import CRITERION_ID, LEVEL_RANK, LEVELS
+
+# Kept importable from here for modules that have not moved to `vocabulary` yet.
+from pipeline.vocabulary import LEVEL_LADDER as LEVEL_LADDER
+from pipeline.vocabulary import NOT_YET as NOT_YET
 
 DEFAULT_EDITION = "2024-25"
-_CRITERION_ID = re.compile(r"^(\d+)\.([123])\.([a-z])$")
 
 FRAME_COLUMNS = [
     "section",
@@ -257,7 +255,7 @@ def _build_theme(
         for raw_criterion in raw_level.get("criteria") or []:
             cid = str(raw_criterion.get("id", ""))
             c_where = f"criterion {cid or '(no id)'} in {where} {name}"
-            match = _CRITERION_ID.match(cid)
+            match = CRITERION_ID.match(cid)
             if not match or (int(match[1]), int(match[2])) != (number, rank):
                 problems.append(f"{c_where}: the id must look like '{number}.{rank}.<letter>'.")
             if cid in seen_ids:

@@ -8,7 +8,6 @@ accident; the Scorecard recalculates live with the same cumulative rule as `scor
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline import framework as framework_module
-from pipeline import layout, outputs
+from pipeline import layout, outputs, sheets
 from pipeline.framework import Framework
 from pipeline.vocabulary import (
     LEVEL_COLOURS,
@@ -253,17 +252,6 @@ def _check_year(year: str) -> None:
 # Writing cells -------------------------------------------------------------------------------
 
 
-def _put(ws: Worksheet, ref: str, value: object, **style: object) -> Cell:
-    """Write a value; text is always stored as text, never read as a formula."""
-    cell = ws[ref]
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"
-    for name, setting in style.items():
-        setattr(cell, name, setting)
-    return cell
-
-
 def _formula(ws: Worksheet, ref: str, formula: str, **style: object) -> Cell:
     cell = ws[ref]
     cell.value = formula
@@ -288,18 +276,6 @@ def _input(cell: Cell, style: str = _INPUT_STYLE) -> None:
     cell.style = style
 
 
-def _lines(text: str, width: float) -> int:
-    """How many lines `text` takes in a wrapped cell `width` characters wide (an estimate)."""
-    per_line = max(int(width * 1.05), 1)
-    return sum(max(math.ceil(len(part) / per_line), 1) for part in str(text).split("\n"))
-
-
-def _fit_row(ws: Worksheet, row: int, texts: Iterable[tuple[str, float]]) -> None:
-    """Set a row height that shows every wrapped text in full (openpyxl cannot autofit)."""
-    lines = max((_lines(text, width) for text, width in texts), default=1)
-    ws.row_dimensions[row].height = max(lines, 1) * 15 + 3
-
-
 def _widths(ws: Worksheet, widths: Iterable[float]) -> None:
     for index, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
@@ -313,16 +289,6 @@ def _protect(ws: Worksheet) -> None:
     ws.protection.sort = False
     ws.protection.autoFilter = False
     ws.protection.insertHyperlinks = False
-
-
-def _print_setup(ws: Worksheet, title_rows: str | None) -> None:
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    if title_rows:
-        ws.print_title_rows = title_rows
 
 
 def _validation(
@@ -481,22 +447,24 @@ def _start_sheet(
         ("Generated", generated.strftime("%d/%m/%Y"), None),
     ]
     for row, (label, text, font) in enumerate(rows, start=1):
-        _put(ws, f"A{row}", label or None, alignment=_TOP)
-        _put(ws, f"B{row}", text or None, alignment=_WRAP)
+        sheets.put(ws, f"A{row}", label or None, alignment=_TOP)
+        sheets.put(ws, f"B{row}", text or None, alignment=_WRAP)
         if font is not None:
             ws[f"A{row}"].font = font
             ws[f"B{row}"].font = font
         if text:
-            _fit_row(ws, row, [(text, 100), (label, 26)])
-    _print_setup(ws, None)
+            sheets.fit_row(ws, row, [(text, 100), (label, 26)])
+    sheets.print_landscape(ws, None)
     _protect(ws)
 
 
 def _profile_sheet(book: Workbook, member: Mapping[str, str], year: str) -> None:
     ws = book.create_sheet(layout.PROFILE_SHEET)
     _widths(ws, (40, 70, 48))
-    _put(ws, "A1", "Profile", font=_TITLE)
-    _put(ws, "B1", "Fill in the yellow cells. Grey cells are filled in for you.", font=_ITALIC)
+    sheets.put(ws, "A1", "Profile", font=_TITLE)
+    sheets.put(
+        ws, "B1", "Fill in the yellow cells. Grey cells are filled in for you.", font=_ITALIC
+    )
     prefilled = {
         "opcc_code": member["code"],
         "policing_body": member["policing_body"],
@@ -528,13 +496,13 @@ def _profile_sheet(book: Workbook, member: Mapping[str, str], year: str) -> None
     )
     signoff = _date_validation(ws, "Sign-off date")
     for row, (key, label, is_prefilled) in enumerate(layout.PROFILE_FIELDS, start=3):
-        _put(ws, f"A{row}", label, font=_BOLD, alignment=_TOP)
+        sheets.put(ws, f"A{row}", label, font=_BOLD, alignment=_TOP)
         value = ws[f"B{row}"]
         if is_prefilled:
-            _put(ws, f"B{row}", str(prefilled[key]), fill=_DESCRIPTOR_FILL, alignment=_WRAP)
+            sheets.put(ws, f"B{row}", str(prefilled[key]), fill=_DESCRIPTOR_FILL, alignment=_WRAP)
         else:
             _input(value)
-            _put(ws, f"C{row}", notes.get(key), font=_ITALIC, alignment=_WRAP)
+            sheets.put(ws, f"C{row}", notes.get(key), font=_ITALIC, alignment=_WRAP)
         if key == "employees":
             employees.add(value.coordinate)
             value.number_format = "0"
@@ -542,11 +510,11 @@ def _profile_sheet(book: Workbook, member: Mapping[str, str], year: str) -> None
         elif key == "signoff_date":
             signoff.add(value.coordinate)
             _input(value, _DATE_STYLE)
-        _fit_row(ws, row, [(label, 40), (notes.get(key, ""), 48)])
+        sheets.fit_row(ws, row, [(label, 40), (notes.get(key, ""), 48)])
         height = ws.row_dimensions[row].height
         ws.row_dimensions[row].height = max(height, heights.get(key, 0), 30)
     ws.freeze_panes = "A3"
-    _print_setup(ws, "1:1")
+    sheets.print_landscape(ws, "1:1")
     _protect(ws)
 
 
@@ -558,19 +526,19 @@ def _criterion_sheet(book: Workbook, section: framework_module.Section) -> None:
     ws.column_dimensions[READ_LETTER].hidden = True
     col = CRITERION_LETTERS
     last_letter = col["na_reason"]
-    _put(ws, "A1", f"Section {section.number}: {section.title}", font=_TITLE)
-    _put(
+    sheets.put(ws, "A1", f"Section {section.number}: {section.title}", font=_TITLE)
+    sheets.put(
         ws,
         f"{col['status']}1",
         "Fill in the yellow cells; choose each Status from the list.",
         font=_ITALIC,
     )
     for key, label in layout.CRITERION_COLUMNS.items():
-        _put(ws, f"{col[key]}{HEADER_ROW}", label, font=_HEADER_FONT, fill=_HEADER_FILL)
+        sheets.put(ws, f"{col[key]}{HEADER_ROW}", label, font=_HEADER_FONT, fill=_HEADER_FILL)
         ws[f"{col[key]}{HEADER_ROW}"].alignment = _WRAP
     ws.row_dimensions[HEADER_ROW].height = 33
     for letter, label in ((CHECK_LETTER, CHECK_LABEL), (READ_LETTER, READ_LABEL)):
-        _put(ws, f"{letter}{HEADER_ROW}", label, font=_HEADER_FONT, fill=_HEADER_FILL)
+        sheets.put(ws, f"{letter}{HEADER_ROW}", label, font=_HEADER_FONT, fill=_HEADER_FILL)
 
     statuses = _list_validation(
         ws,
@@ -584,35 +552,35 @@ def _criterion_sheet(book: Workbook, section: framework_module.Section) -> None:
     for theme in section.themes:
         for letter in CRITERION_LETTERS.values():
             ws[f"{letter}{row}"].fill = _THEME_FILL
-        _put(ws, f"A{row}", f"Theme {theme.number}: {theme.title}", font=_BOLD)
+        sheets.put(ws, f"A{row}", f"Theme {theme.number}: {theme.title}", font=_BOLD)
         ws.row_dimensions[row].height = 21
         row += 1
         for level in theme.levels:
             for letter in CRITERION_LETTERS.values():
                 ws[f"{letter}{row}"].fill = _DESCRIPTOR_FILL
-            _put(ws, f"A{row}", level.code, font=_ITALIC, alignment=_TOP)
-            _put(ws, f"B{row}", level.name, font=_ITALIC, alignment=_TOP)
-            _put(ws, f"{col['criterion_text']}{row}", level.descriptor, font=_ITALIC)
+            sheets.put(ws, f"A{row}", level.code, font=_ITALIC, alignment=_TOP)
+            sheets.put(ws, f"B{row}", level.name, font=_ITALIC, alignment=_TOP)
+            sheets.put(ws, f"{col['criterion_text']}{row}", level.descriptor, font=_ITALIC)
             ws[f"{col['criterion_text']}{row}"].alignment = _WRAP
-            _fit_row(ws, row, [(level.descriptor, _CRITERION_WIDTHS["criterion_text"])])
+            sheets.fit_row(ws, row, [(level.descriptor, _CRITERION_WIDTHS["criterion_text"])])
             row += 1
         first = row
         for criterion in theme.criteria:
-            _put(ws, f"{col['criterion_id']}{row}", criterion.id, style=_FRAMEWORK_STYLE)
-            _put(ws, f"{col['level']}{row}", criterion.level, style=_FRAMEWORK_STYLE)
-            _put(ws, f"{col['criterion_text']}{row}", criterion.text, style=_FRAMEWORK_STYLE)
+            sheets.put(ws, f"{col['criterion_id']}{row}", criterion.id, style=_FRAMEWORK_STYLE)
+            sheets.put(ws, f"{col['level']}{row}", criterion.level, style=_FRAMEWORK_STYLE)
+            sheets.put(ws, f"{col['criterion_text']}{row}", criterion.text, style=_FRAMEWORK_STYLE)
             for key in layout.CRITERION_INPUTS:
                 _input(
                     ws[f"{col[key]}{row}"], _DATE_STYLE if key == "target_date" else _INPUT_STYLE
                 )
             _formula(ws, f"{READ_LETTER}{row}", status_read_formula(row))
             _formula(ws, f"{CHECK_LETTER}{row}", status_check_formula(row))
-            _fit_row(ws, row, [(criterion.text, _CRITERION_WIDTHS["criterion_text"])])
+            sheets.fit_row(ws, row, [(criterion.text, _CRITERION_WIDTHS["criterion_text"])])
             row += 1
         statuses.add(f"{col['status']}{first}:{col['status']}{row - 1}")
         dates.add(f"{col['target_date']}{first}:{col['target_date']}{row - 1}")
         label = layout.COMMENTARY_LABEL.format(theme=theme.number)
-        _put(ws, f"A{row}", label, font=_BOLD, alignment=_WRAP)
+        sheets.put(ws, f"A{row}", label, font=_BOLD, alignment=_WRAP)
         _input(ws[f"{col['criterion_text']}{row}"])
         ws.row_dimensions[row].height = 75
         row += 2
@@ -621,7 +589,7 @@ def _criterion_sheet(book: Workbook, section: framework_module.Section) -> None:
     _coloured_words(ws, status_range, f"${READ_LETTER}{HEADER_ROW + 1}", STATUS_COLOURS)
     ws.freeze_panes = f"A{HEADER_ROW + 1}"
     ws.auto_filter.ref = f"A{HEADER_ROW}:{last_letter}{last}"
-    _print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")
+    sheets.print_landscape(ws, f"{HEADER_ROW}:{HEADER_ROW}")
     _protect(ws)
 
 
@@ -641,8 +609,8 @@ def _objectives_sheet(book: Workbook) -> None:
     letters = {
         key: get_column_letter(index) for index, key in enumerate(layout.OBJECTIVE_COLUMNS, start=1)
     }
-    _put(ws, "A1", "Equality objectives", font=_TITLE)
-    _put(
+    sheets.put(ws, "A1", "Equality objectives", font=_TITLE)
+    sheets.put(
         ws,
         f"{letters['related_themes']}1",
         "Specific, measurable objectives, published at least every four years. Related themes: "
@@ -650,7 +618,7 @@ def _objectives_sheet(book: Workbook) -> None:
         font=_ITALIC,
     )
     for key, label in layout.OBJECTIVE_COLUMNS.items():
-        _put(ws, f"{letters[key]}{HEADER_ROW}", label, font=_HEADER_FONT, fill=_HEADER_FILL)
+        sheets.put(ws, f"{letters[key]}{HEADER_ROW}", label, font=_HEADER_FONT, fill=_HEADER_FILL)
         ws[f"{letters[key]}{HEADER_ROW}"].alignment = _WRAP
     ws.row_dimensions[HEADER_ROW].height = 33
     progress = _list_validation(
@@ -662,14 +630,14 @@ def _objectives_sheet(book: Workbook) -> None:
     first = HEADER_ROW + 1
     last = HEADER_ROW + layout.OBJECTIVE_ROWS
     for row in range(first, last + 1):
-        _put(ws, f"{letters['number']}{row}", row - HEADER_ROW, style=_FRAMEWORK_STYLE)
+        sheets.put(ws, f"{letters['number']}{row}", row - HEADER_ROW, style=_FRAMEWORK_STYLE)
         for key in layout.OBJECTIVE_COLUMNS:
             if key != "number":
                 _input(ws[f"{letters[key]}{row}"])
         ws.row_dimensions[row].height = 48
     progress.add(f"{letters['progress']}{first}:{letters['progress']}{last}")
     ws.freeze_panes = f"A{first}"
-    _print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")
+    sheets.print_landscape(ws, f"{HEADER_ROW}:{HEADER_ROW}")
     _protect(ws)
 
 
@@ -685,8 +653,8 @@ def _scorecard_sheet(book: Workbook, framework: Framework) -> None:
         "Not applicable, no reason (does not count)",
     ]
     _widths(ws, (9, 8, 56, 12, 11, 12, 11, 12, 11, 20, 14, 16))
-    _put(ws, "A1", "Scorecard", font=_TITLE)
-    _put(
+    sheets.put(ws, "A1", "Scorecard", font=_TITLE)
+    sheets.put(
         ws,
         "A2",
         "Updates as you fill in. A criterion counts when it is Met, or Not applicable with a "
@@ -696,7 +664,7 @@ def _scorecard_sheet(book: Workbook, framework: Framework) -> None:
     )
     header = _SCORECARD_HEADER_ROW
     for index, label in enumerate(headers, start=1):
-        cell = _put(ws, f"{get_column_letter(index)}{header}", label, font=_HEADER_FONT)
+        cell = sheets.put(ws, f"{get_column_letter(index)}{header}", label, font=_HEADER_FONT)
         cell.fill = _HEADER_FILL
         cell.alignment = _WRAP
     ws.row_dimensions[header].height = 48
@@ -712,10 +680,10 @@ def _scorecard_sheet(book: Workbook, framework: Framework) -> None:
         return "=" + formula
 
     def label_row(row: int, section: int, theme: int | None, title: str) -> None:
-        _put(ws, f"A{row}", section, alignment=centred)
-        _put(ws, f"B{row}", theme, alignment=centred)
-        _put(ws, f"C{row}", title, alignment=_WRAP)
-        _fit_row(ws, row, [(title, 56)])
+        sheets.put(ws, f"A{row}", section, alignment=centred)
+        sheets.put(ws, f"B{row}", theme, alignment=centred)
+        sheets.put(ws, f"C{row}", title, alignment=_WRAP)
+        sheets.fit_row(ws, row, [(title, 56)])
 
     row = header + 1
     for section in framework.sections:
@@ -734,7 +702,7 @@ def _scorecard_sheet(book: Workbook, framework: Framework) -> None:
                     f"{counted[level.name]}{theme_row}",
                     f'=COUNTIFS({ids},"{level.code}.*",{checks},">0")',
                 )
-                _put(ws, f"{totals[level.name]}{theme_row}", len(level.criteria))
+                sheets.put(ws, f"{totals[level.name]}{theme_row}", len(level.criteria))
             _formula(ws, f"{level_col}{theme_row}", level_formula(theme_row), font=_BOLD)
             for column, check in ((claimed_col, 1), (unreasoned_col, -1)):
                 _formula(
@@ -756,22 +724,22 @@ def _scorecard_sheet(book: Workbook, framework: Framework) -> None:
     _coloured_words(ws, level_range, f"LOWER({level_col}{header + 1})", LEVEL_COLOURS)
 
     row += 1
-    _put(ws, f"C{row}", "Themes at each level", font=_BOLD)
+    sheets.put(ws, f"C{row}", "Themes at each level", font=_BOLD)
     theme_levels = f"${level_col}${header + 1}:${level_col}${last_row}"
     theme_numbers = f"$B${header + 1}:$B${last_row}"
     for offset, name in enumerate(LEVEL_LADDER, start=1):
-        _put(ws, f"C{row + offset}", name)
+        sheets.put(ws, f"C{row + offset}", name)
         _formula(ws, f"D{row + offset}", f'=COUNTIFS({theme_levels},"{name}",{theme_numbers},">0")')
     ws.freeze_panes = f"D{header + 1}"
-    _print_setup(ws, f"{header}:{header}")
+    sheets.print_landscape(ws, f"{header}:{header}")
     _protect(ws)
 
 
 def _metadata_sheet(book: Workbook, metadata: Mapping[str, str]) -> None:
     ws = book.create_sheet(layout.META_SHEET)
     for row, key in enumerate(layout.META_KEYS, start=1):
-        _put(ws, f"A{row}", key)
-        _put(ws, f"B{row}", metadata[key])
+        sheets.put(ws, f"A{row}", key)
+        sheets.put(ws, f"B{row}", metadata[key])
     _widths(ws, (22, 70))
     ws.sheet_state = "veryHidden"
     _protect(ws)
@@ -785,15 +753,14 @@ def _properties(
     metadata: Mapping[str, str],
     generated: dt.date,
 ) -> None:
-    stamp = dt.datetime.combine(generated, dt.time())
-    props = book.properties
-    props.title = f"Equality Framework self-assessment {year}: {member['policing_body']}"
-    props.subject = f"{framework.title}, edition {framework.edition}"
-    props.creator = AUTHOR
-    props.lastModifiedBy = AUTHOR
-    props.keywords = f"equality; self-assessment; {member['code']}; {year}"
-    props.description = f"Template {layout.TEMPLATE_ID} version {layout.TEMPLATE_VERSION}"
-    props.created = stamp
-    props.modified = stamp
+    sheets.set_properties(
+        book,
+        author=AUTHOR,
+        stamp=generated,
+        title=f"Equality Framework self-assessment {year}: {member['policing_body']}",
+        subject=f"{framework.title}, edition {framework.edition}",
+        keywords=f"equality; self-assessment; {member['code']}; {year}",
+        description=f"Template {layout.TEMPLATE_ID} version {layout.TEMPLATE_VERSION}",
+    )
     for key in layout.META_KEYS:
         book.custom_doc_props.append(StringProperty(name=key, value=metadata[key]))

@@ -31,12 +31,7 @@ PROFILE_SHEET = "Profile"
 OBJECTIVES_SHEET = "Objectives"
 SCORECARD_SHEET = "Scorecard"
 META_SHEET = "_metadata"
-SECTION_SHEETS: dict[int, str] = {
-    1: "1 Communities",
-    2: "2 Leadership",
-    3: "3 Responsive services",
-    4: "4 Workforce",
-}
+# One criterion sheet per section, named by the framework edition (`Section.sheet`).
 
 # Criterion sheets: one header row with these labels (key -> label), then theme blocks.
 CRITERION_COLUMNS: dict[str, str] = {
@@ -104,3 +99,13 @@ META_KEYS: tuple[str, ...] = (
 
 #: Name of a generated workbook, and of the files derived from it.
 WORKBOOK_NAME = "{code}-equality-self-assessment-{year}.xlsx"
+
+
+def __getattr__(name: str) -> object:
+    """SECTION_SHEETS, the default edition's section sheet names (number -> name), is kept for
+    code that has not moved to `Section.sheet`; it is read from the framework file."""
+    if name == "SECTION_SHEETS":
+        from pipeline import framework
+
+        return {section.number: section.sheet for section in framework.load().sections}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

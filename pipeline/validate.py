@@ -32,12 +32,14 @@ from pipeline.problems import (
 from pipeline.returns import COMMENTARY_COLUMNS, OBJECTIVE_COLUMNS, RESPONSE_COLUMNS, Return
 from pipeline.vocabulary import (
     ACCEPTED,
+    LEVELS,
     REJECTED,
     SUPERSEDED,
     UNUSED_VERDICTS,
     VERDICTS,
     WITH_WARNINGS,
     is_valid_year,
+    level_key,
     year_start,
 )
 
@@ -454,12 +456,7 @@ SCORE_COLUMNS = {
         "theme",
         "theme_title",
         "level",
-        "developing_satisfied",
-        "developing_total",
-        "achieving_satisfied",
-        "achieving_total",
-        "advancing_satisfied",
-        "advancing_total",
+        *(f"{level_key(level)}_{part}" for level in LEVELS for part in ("satisfied", "total")),
     ],
     "section": ["opcc_code", "section", "section_title", "level"],
 }

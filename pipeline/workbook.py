@@ -242,6 +242,14 @@ def _any_of(expression: str, spellings: Iterable[str]) -> str:
     return f"OR({tests})"
 
 
+_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def _count(number: int) -> str:
+    """A small count in words, as the Start sheet reads ("four sections")."""
+    return _NUMBER_WORDS[number] if 0 <= number < len(_NUMBER_WORDS) else str(number)
+
+
 def _check_year(year: str) -> None:
     if not is_valid_year(year):
         raise WorkbookError(
@@ -386,7 +394,8 @@ def _start_sheet(
             "What it is",
             f"The {framework.title} ({framework.update}) helps the office of the police and crime "
             "commissioner (OPCC) meet the Public Sector Equality Duty of the Equality Act 2010 and "
-            "hold the force to account on equality. It has four sections: "
+            "hold the force to account on equality. It has "
+            f"{_count(len(framework.sections))} sections: "
             f"{sections}. Each section has themes, and each theme has criteria at three levels.",
             None,
         ),
@@ -519,7 +528,7 @@ def _profile_sheet(book: Workbook, member: Mapping[str, str], year: str) -> None
 
 
 def _criterion_sheet(book: Workbook, section: framework_module.Section) -> None:
-    ws = book.create_sheet(layout.SECTION_SHEETS[section.number])
+    ws = book.create_sheet(section.sheet)
     widths = [_CRITERION_WIDTHS[key] for key in layout.CRITERION_COLUMNS]
     _widths(ws, [*widths, 10, 10])
     ws.column_dimensions[CHECK_LETTER].hidden = True
@@ -652,7 +661,7 @@ def _scorecard_sheet(book: Workbook, framework: Framework) -> None:
         "Not applicable, with a reason",
         "Not applicable, no reason (does not count)",
     ]
-    _widths(ws, (9, 8, 56, 12, 11, 12, 11, 12, 11, 20, 14, 16))
+    _widths(ws, (9, 8, 56, *(12, 11) * len(LEVELS), 20, 14, 16))
     sheets.put(ws, "A1", "Scorecard", font=_TITLE)
     sheets.put(
         ws,
@@ -670,7 +679,10 @@ def _scorecard_sheet(book: Workbook, framework: Framework) -> None:
     ws.row_dimensions[header].height = 48
     counted = {level: get_column_letter(4 + 2 * i) for i, level in enumerate(LEVELS)}
     totals = {level: get_column_letter(5 + 2 * i) for i, level in enumerate(LEVELS)}
-    level_col, claimed_col, unreasoned_col = "J", "K", "L"
+    # After Section, Theme, Title and two columns per level: the level, then the N/A counts.
+    level_col, claimed_col, unreasoned_col = (
+        get_column_letter(4 + 2 * len(LEVELS) + offset) for offset in range(3)
+    )
     centred = Alignment(horizontal="center", vertical="top")
 
     def level_formula(row: int) -> str:
@@ -687,7 +699,7 @@ def _scorecard_sheet(book: Workbook, framework: Framework) -> None:
 
     row = header + 1
     for section in framework.sections:
-        sheet = layout.SECTION_SHEETS[section.number].replace("'", "''")
+        sheet = section.sheet.replace("'", "''")
         id_col = CRITERION_LETTERS["criterion_id"]
         ids = f"'{sheet}'!${id_col}:${id_col}"
         checks = f"'{sheet}'!${CHECK_LETTER}:${CHECK_LETTER}"

@@ -22,6 +22,9 @@ from pipeline.vocabulary import LEVEL_LADDER as LEVEL_LADDER
 from pipeline.vocabulary import NOT_YET as NOT_YET
 
 DEFAULT_EDITION = "2024-25"
+#: Excel's limit on a sheet name, and the characters it refuses in one.
+SHEET_NAME_LIMIT = 31
+_SHEET_FORBIDDEN = set("[]:*?/\\")
 
 FRAME_COLUMNS = [
     "section",
@@ -78,6 +81,8 @@ class Section:
     number: int
     title: str
     themes: tuple[Theme, ...]
+    #: The workbook sheet that holds the section's criteria ("1 Communities").
+    sheet: str = ""
 
 
 @dataclass(frozen=True)
@@ -205,15 +210,20 @@ def _build(data: object, problems: list[str]) -> Framework | None:
                 themes.append(theme)
         if not themes:
             problems.append(f"{s_where}: has no themes.")
-        sections.append(
-            Section(
-                number=int(raw_section.get("number", s_index)),
-                title=_text(raw_section.get("title"), f"{s_where} title", problems),
-                themes=tuple(themes),
+        number = int(raw_section.get("number", s_index))
+        title = _text(raw_section.get("title"), f"{s_where} title", problems)
+        sheet = str(raw_section.get("sheet") or f"{number} {title}").strip()
+        if len(sheet) > SHEET_NAME_LIMIT or any(c in sheet for c in _SHEET_FORBIDDEN):
+            problems.append(
+                f"{s_where}: the sheet name {sheet!r} must be at most {SHEET_NAME_LIMIT} "
+                "characters, without any of [ ] : * ? / \\ (give a shorter 'sheet')."
             )
-        )
+        sections.append(Section(number=number, title=title, themes=tuple(themes), sheet=sheet))
     if not sections:
         problems.append("the file has no sections.")
+    sheets = [s.sheet.casefold() for s in sections]
+    if len(set(sheets)) != len(sheets):
+        problems.append("two sections have the same sheet name.")
     numbers = [t.number for s in sections for t in s.themes]
     if numbers != list(range(1, len(numbers) + 1)):
         problems.append(f"themes must be numbered 1, 2, 3, ... in order; found {numbers}.")

@@ -12,6 +12,7 @@ parses through defusedxml), macros are never loaded, and the input file is only 
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime as dt
 import difflib
@@ -52,6 +53,28 @@ _ENTITY_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
 _HEADER_SCAN_ROWS = 40
 _WORKBOOK_NAME = re.compile(r"^(?P<code>[a-z0-9-]+?)-equality-self-assessment", re.IGNORECASE)
 _FUZZY_CUTOFF = 0.85
+
+
+class PasswordsError(ValueError):
+    """A --passwords file that cannot be read: the message names the file and the fix."""
+
+
+def load_passwords(path: Path | None) -> dict[str, str]:
+    """member code -> password, from a two-column CSV (code,password; a header row is optional)."""
+    if path is None:
+        return {}
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            rows = [row for row in csv.reader(handle) if row and row[0].strip()]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise PasswordsError(f"{path}: the passwords file cannot be read ({exc}).") from exc
+    if rows and rows[0][0].strip().lower() == "code":
+        rows = rows[1:]
+    if any(len(row) < 2 for row in rows):
+        raise PasswordsError(
+            f"{path}: every line must be 'member code,password' (e.g. west-midlands,Secret1)."
+        )
+    return {row[0].strip(): row[1] for row in rows}
 
 
 class _Rejected(Exception):

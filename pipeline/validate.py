@@ -54,9 +54,16 @@ LOG_COLUMNS = [
     "superseded_by",
 ]
 
+#: The log columns `equality validate` prints.
+LOG_SUMMARY_COLUMNS = ["file", "opcc_code", "verdict", "errors", "warnings"]
+
 #: What discover() picks up in a folder: workbooks, and the wrong types people send instead, so
 #: that those are reported rather than silently skipped.
 RETURN_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".ods")
+
+
+class NoReturnsError(ValueError):
+    """Nothing that could be a return was found where the user pointed."""
 
 
 @dataclass
@@ -440,11 +447,21 @@ def check_returns(
     passwords: Mapping[str, str] | None = None,
     framework: framework_module.Framework | None = None,
 ) -> Batch:
-    """Discover the returns under `paths`, check each, and resolve the batch."""
+    """Discover the returns under `paths`, check each, and resolve the batch.
+
+    Raises NoReturnsError when `paths` hold no file that could be a return.
+    """
     framework = framework or framework_module.load()
+    paths = list(paths)
+    found = discover(paths)
+    if not found:
+        raise NoReturnsError(
+            f"No workbooks (.xlsx) found in {', '.join(map(str, paths))}. Give the returned "
+            "files, or the folder that holds them."
+        )
     checked = [
         (path, *check_file(path, members, year=year, passwords=passwords, framework=framework))
-        for path in discover(paths)
+        for path in found
     ]
     return resolve(checked)
 

@@ -170,18 +170,30 @@ def generate_workbook(
     return outputs.save_workbook(book, workbook_path(out_dir, str(member["code"]), year))
 
 
+def default_out_dir(year: str) -> Path:
+    """Where workbooks go when no folder is given: output/workbooks/<year>/."""
+    return Path("output") / "workbooks" / year
+
+
 def generate_workbooks(
     members_frame: pd.DataFrame,
     codes: Iterable[str] | None,
-    year: str,
-    out_dir: Path,
+    year: str | None,
+    out_dir: Path | None,
     *,
     framework: Framework | None = None,
     return_to: str | None = None,
     deadline: str | None = None,
     generated: dt.date | None = None,
 ) -> list[Path]:
-    """Workbooks for the members named by `codes` (every member when None), in code order."""
+    """Workbooks for the members named by `codes` (every member when None), in code order.
+
+    `year` None is the financial year of `generated` (today); `out_dir` None is
+    `default_out_dir(year)`.
+    """
+    generated = generated or dt.date.today()
+    year = year or year_for_date(generated)
+    out_dir = default_out_dir(year) if out_dir is None else out_dir
     _check_year(year)
     by_code = {row["code"]: row for row in members_frame.to_dict("records")}
     wanted = sorted(by_code) if codes is None else sorted(set(codes))
@@ -194,7 +206,6 @@ def generate_workbooks(
     if not wanted:
         raise WorkbookError("No member was named: give --opcc CODE (one or more) or --all.")
     framework = framework or framework_module.load()
-    generated = generated or dt.date.today()
     return [
         generate_workbook(
             by_code[code],

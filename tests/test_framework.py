@@ -141,3 +141,12 @@ def test_not_yaml_is_a_clear_error(tmp_path):
     path.write_text("sections: [unclosed", encoding="utf-8")
     with pytest.raises(framework.FrameworkError, match="not valid YAML"):
         framework.load_file(path)
+
+
+def test_the_reading_table_of_one_theme_or_all():
+    fw = framework.load()
+    table = fw.table()
+    assert len(table) == len(fw.criteria) and "level_rank" not in table.columns
+    assert set(fw.table(9)["theme"]) == {9}
+    with pytest.raises(KeyError, match="themes are 1 to 16"):
+        fw.table(17)

@@ -830,3 +830,14 @@ def test_reading_is_quick(complete):
     for _ in range(5):
         read(complete)
     assert (dt.datetime.now() - clock).total_seconds() / 5 < 1.0
+
+
+def test_a_passwords_file_is_read_or_refused_with_the_fix(tmp_path):
+    good = tmp_path / "passwords.csv"
+    good.write_text("code,password\nkent, Secret1\n\nessex,a,b\n", encoding="utf-8")
+    assert ingest.load_passwords(good) == {"kent": " Secret1", "essex": "a"}
+    assert ingest.load_passwords(None) == {}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("kent\n", encoding="utf-8")
+    with pytest.raises(ingest.PasswordsError, match="'member code,password'"):
+        ingest.load_passwords(bad)

@@ -137,6 +137,16 @@ class Framework:
         ]
         return pd.DataFrame(rows, columns=FRAME_COLUMNS)
 
+    def table(self, theme: int | None = None) -> pd.DataFrame:
+        """The criteria for a person to read (every column but the rank), or one theme's.
+
+        Raises KeyError, saying which themes there are, for a theme the edition lacks.
+        """
+        if theme is not None:
+            self.theme(theme)
+        frame = self.frame if theme is None else self.frame[self.frame["theme"] == theme]
+        return frame[[c for c in FRAME_COLUMNS if c != "level_rank"]]
+
     @cached_property
     def checksum(self) -> str:
         """sha256 of every criterion id and text: does a workbook carry this exact text?"""

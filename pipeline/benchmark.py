@@ -9,20 +9,18 @@ and every string is stored as text, so a return's `=HYPERLINK(...)` never become
 from __future__ import annotations
 
 import datetime as dt
-import textwrap
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipeline import layout, marks, national, outputs, scoring, validate
+from pipeline import layout, marks, national, outputs, scoring, sheets, validate
 from pipeline.framework import LEVEL_LADDER, LEVEL_RANK, Framework
 
 # The report's level colours, so that a level looks the same in every output (word always shown).
@@ -427,10 +425,7 @@ def _new_sheet(book: Workbook, name: str, title: str, note: str) -> Worksheet:
     ws = book.create_sheet(name)
     _put(ws, 1, 1, title).font = _font(bold=True, size=14)
     _put(ws, 2, 1, note).font = _font(italic=True)
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    sheets.print_landscape(ws, f"{HEADER_ROW}:{HEADER_ROW}")
     ws.freeze_panes = f"A{HEADER_ROW + 1}"
     return ws
 
@@ -440,29 +435,12 @@ def _font(**style: object) -> Font:
     return Font(name=FONT, color=TEXT_COLOUR, **{"size": 11, **style})
 
 
-def _plain(value: object) -> object:
-    """A value openpyxl writes as the user expects: None for blanks, dates as dates."""
-    if value is None or value is pd.NA or value is pd.NaT or value == "":
-        return None
-    if isinstance(value, float) and value != value:
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.date() if value == value.normalize() else value.to_pydatetime()
-    if hasattr(value, "item"):
-        return value.item()
-    return value
+_plain = sheets.plain
 
 
 def _put(ws: Worksheet, row: int, column: int, value: object):
     """Write one cell; a string is always text, so `=...` from a return never runs as a formula."""
-    cell = ws.cell(row, column)
-    value = _plain(value)
-    if isinstance(value, str):
-        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        cell.data_type = "s"
-    else:
-        cell.value = value
-    return cell
+    return sheets.put_cell(ws, row, column, value)
 
 
 def _write_table(
@@ -534,16 +512,8 @@ def _column_widths(ws: Worksheet, frame: pd.DataFrame, widths: Mapping[str, floa
 
 
 def _height(texts: Iterable[tuple[str, float]], chars_per_unit: float = 1.2) -> float:
-    """Row height (points) that shows every line of wrapped text in cells of the given widths.
-
-    Plain text fits about 1.2 characters per unit of column width; bold headers about 1.
-    """
-    lines = 1
-    for text, width in texts:
-        per_line = max(int(width * chars_per_unit), 1)
-        wrapped = sum(len(textwrap.wrap(part, per_line)) or 1 for part in text.split("\n"))
-        lines = max(lines, wrapped)
-    return 15.0 * lines
+    """Row height (points) that shows every line of wrapped text; bold headers fit fewer."""
+    return sheets.row_height(texts, chars_per_unit)
 
 
 def _stacked_chart(ws: Worksheet, by_theme: pd.DataFrame, year: str) -> None:
@@ -584,12 +554,11 @@ def _stacked_chart(ws: Worksheet, by_theme: pd.DataFrame, year: str) -> None:
 
 
 def _properties(book: Workbook, year: str, framework: Framework, generated: dt.date) -> None:
-    stamp = dt.datetime.combine(generated, dt.time())
-    props = book.properties
-    props.title = f"Equality Framework benchmark {year}"
-    props.subject = f"{framework.title}, edition {framework.edition}: national benchmark"
-    props.creator = AUTHOR
-    props.lastModifiedBy = AUTHOR
-    props.keywords = f"equality; benchmark; {year}"
-    props.created = stamp
-    props.modified = stamp
+    sheets.set_properties(
+        book,
+        author=AUTHOR,
+        stamp=generated,
+        title=f"Equality Framework benchmark {year}",
+        subject=f"{framework.title}, edition {framework.edition}: national benchmark",
+        keywords=f"equality; benchmark; {year}",
+    )

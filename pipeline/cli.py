@@ -27,28 +27,19 @@ def members_option(command):
     )(command)
 
 
-def load_passwords(path: Path | None) -> dict[str, str]:
-    """member code -> password, from a two-column CSV (code,password)."""
-    if path is None:
-        return {}
-    import csv
+def passwords_file(ctx, param, path: Path | None) -> dict[str, str]:
+    from pipeline import ingest
 
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        rows = [row for row in csv.reader(handle) if row and row[0].strip()]
-    if rows and rows[0][0].strip().lower() == "code":
-        rows = rows[1:]
-    if any(len(row) < 2 for row in rows):
-        raise click.BadParameter(
-            f"{path}: every line must be 'member code,password' (e.g. west-midlands,Secret1).",
-            param_hint="--passwords",
-        )
-    return {row[0].strip(): row[1] for row in rows}
+    try:
+        return ingest.load_passwords(path)
+    except ingest.PasswordsError as exc:
+        raise click.BadParameter(str(exc), param_hint="--passwords") from exc
 
 
 def checked_year(ctx, param, year: str | None) -> str | None:
-    from pipeline import layout
+    from pipeline import vocabulary
 
-    if year is not None and not layout.is_valid_year(year):
+    if year is not None and not vocabulary.is_valid_year(year):
         raise click.BadParameter(f"{year!r} is not a financial year like 2025-26.")
     return year
 
@@ -59,7 +50,7 @@ def returns_options(command):
         "--passwords",
         type=click.Path(dir_okay=False, exists=True, path_type=Path),
         default=None,
-        callback=lambda ctx, param, path: load_passwords(path),
+        callback=passwords_file,
         help="CSV of member code,password, for password-protected returns.",
     )(command)
     command = click.option(
@@ -125,7 +116,7 @@ def framework_group() -> None:
 
 
 @framework_group.command("show")
-@click.option("--theme", type=int, default=None, help="Only this theme (1 to 16).")
+@click.option("--theme", type=int, default=None, help="Only this theme (its number).")
 @click.option("--edition", default=framework.DEFAULT_EDITION, show_default=True)
 @click.option("--format", "output_format", type=FORMATS, default="table", show_default=True)
 def framework_show(theme: int | None, edition: str, output_format: str) -> None:
@@ -137,21 +128,16 @@ def framework_show(theme: int | None, edition: str, output_format: str) -> None:
         equality framework show --format csv > framework.csv
     """
     loaded = load_framework(edition)
-    if theme is not None and theme not in {t.number for t in loaded.themes}:
-        raise click.BadParameter(
-            f"there is no theme {theme}; themes are 1 to {len(loaded.themes)}.",
-            param_hint="--theme",
-        )
+    try:
+        table = loaded.table(theme)
+    except KeyError as exc:
+        raise click.BadParameter(exc.args[0], param_hint="--theme") from exc
     if output_format == "table":
         from pipeline import display
 
         display.print_framework(loaded, theme)
         return
-    columns = [c for c in framework.FRAME_COLUMNS if c != "level_rank"]
-    frame = loaded.frame
-    if theme is not None:
-        frame = frame[frame["theme"] == theme]
-    echo_frame(frame[columns], output_format)
+    echo_frame(table, output_format)
 
 
 @main.command("members")
@@ -239,13 +225,12 @@ def workbook_command(
             from_dir,
         )
         return
-    year = year or workbook.default_year(generated)
     try:
         paths = workbook.generate_workbooks(
             load_member_list(members_file),
             None if all_members else list(codes),
             year,
-            out_dir or Path("output") / "workbooks" / year,
+            out_dir,
             framework=load_framework(edition),
             return_to=return_to,
             deadline=deadline,
@@ -475,11 +460,8 @@ def validate_command(
         written = feedback.write_outputs(batch, out_dir)
     except OSError as exc:
         raise click.ClickException(f"Cannot write the feedback to {out_dir}: {exc}") from exc
-    columns = ["file", "opcc_code", "verdict", "errors", "warnings"]
-    echo_frame(batch.log[columns], "table")
-    counts = batch.log["verdict"].value_counts()
-    tally = ", ".join(f"{counts[v]} {v}" for v in validate.VERDICTS if v in counts)
-    click.echo(f"{len(batch.log)} file(s): {tally}.")
+    echo_frame(batch.log[validate.LOG_SUMMARY_COLUMNS], "table")
+    click.echo(batch.tally())
     click.echo(f"Wrote {written[0]} and {len(written) - 1} feedback workbook(s) to {out_dir}.")
 
 
@@ -523,7 +505,7 @@ def score_command(
 
     batch = _checked_batch(paths, members_file, year, passwords)
     echo_frame(validate.score_table(batch, framework.load(), by), output_format)
-    skipped = batch.log[batch.log["verdict"].isin([validate.REJECTED, validate.SUPERSEDED])]
+    skipped = batch.unused
     if len(skipped):
         click.echo(
             f"Not scored: {len(skipped)} file(s) rejected or superseded "
@@ -537,13 +519,10 @@ def _checked_batch(paths, members_file: Path | None, year: str | None, passwords
     from pipeline import validate
 
     member_list = load_member_list(members_file)
-    found = validate.discover(paths)
-    if not found:
-        raise click.ClickException(
-            f"No workbooks (.xlsx) found in {', '.join(map(str, paths))}. Give the returned "
-            "files, or the folder that holds them."
-        )
-    return validate.check_returns(found, member_list, year=year, passwords=passwords)
+    try:
+        return validate.check_returns(paths, member_list, year=year, passwords=passwords)
+    except validate.NoReturnsError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @main.command("report")
@@ -586,7 +565,7 @@ def report_command(
         equality report input --out /tmp/reports
         equality report input/kent.xlsx --template my-report.docx --date 2026-05-01
     """
-    from pipeline import manifest, report, validate
+    from pipeline import manifest, report
 
     batch = _checked_batch(paths, members_file, year, passwords)
     if not batch.returns:
@@ -609,7 +588,7 @@ def report_command(
         click.echo(f"{outcome.path}: {outcome.status}")
         if outcome.status in ("kept-edited", "overwritten"):
             click.echo(f"  {outcome.message}", err=True)
-    skipped = batch.log[batch.log["verdict"].isin([validate.REJECTED, validate.SUPERSEDED])]
+    skipped = batch.unused
     if len(skipped):
         click.echo(
             f"No report for {len(skipped)} file(s) rejected or superseded "

@@ -14,17 +14,18 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
+from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipeline import framework, ingest, marks, outputs, workbook
+from pipeline import framework, ingest, marks, outputs, sheets, workbook
 from pipeline.members import load_members
 from pipeline.outputs import save_workbook as save_book
-from pipeline.problems import ERROR, WARNING, Code, where
-from pipeline.validate import REJECTED, SUPERSEDED, WITH_WARNINGS, Batch
+from pipeline.problems import ERROR, OPCC, WARNING, Code, Problem
+from pipeline.validate import Batch
+from pipeline.vocabulary import REJECTED, SUPERSEDED, WITH_WARNINGS
 
 FEEDBACK_SHEET = "Feedback"
 SUMMARY_NAME = "validation-summary.xlsx"
@@ -64,6 +65,7 @@ _PROBLEM_HEADERS = {
     "fix": "How to fix",
 }
 _FEEDBACK_HEADERS = ("Code", "Severity", "Sheet", "Cell", "Problem", "How to fix")
+_FEEDBACK_WIDTHS = (7, 9, 22, 7, 80, 60)
 
 
 def write_validation_summary(batch: Batch, path: Path, *, demo: bool = False) -> Path:
@@ -95,7 +97,7 @@ def write_feedback(batch: Batch, out_dir: Path, *, demo: bool = False) -> list[P
     written = []
     log = batch.log.set_index("file", drop=False)
     for file, name in feedback_names(batch.log).items():
-        problems = batch.problems[batch.problems["file"] == file]
+        problems = batch.problems_of(file)
         target = outputs.inside(Path(out_dir), marks.demo_name(name) if demo else name)
         written.append(_write_one(log.loc[file], problems, target, demo))
     return sorted(written)
@@ -128,14 +130,14 @@ def feedback_names(log: pd.DataFrame) -> dict[str, str]:
     return {file: FEEDBACK_NAME.format(name=names[file]) for file in sorted(names)}
 
 
-def _write_one(entry: pd.Series, problems: pd.DataFrame, target: Path, demo: bool = False) -> Path:
+def _write_one(entry: pd.Series, problems: list[Problem], target: Path, demo: bool = False) -> Path:
     book = ingest.load_for_editing(Path(entry["path"]))
     copied = book is not None
     if book is None:
         book = _new_book()
     else:
         _defuse(book)
-        for problem in problems.itertuples(index=False):
+        for problem in problems:
             _mark(book, problem)
     _feedback_sheet(book, entry, problems, copied)
     if demo:
@@ -178,7 +180,7 @@ def _is_web(target: str) -> bool:
     return target.strip().lower().startswith(("http://", "https://", "mailto:"))
 
 
-def _mark(book: Workbook, problem) -> None:
+def _mark(book: Workbook, problem: Problem) -> None:
     """Shade the problem's cell and add a comment with what is wrong and how to fix it."""
     if not problem.sheet or not problem.cell or problem.sheet not in book.sheetnames:
         return
@@ -193,7 +195,7 @@ def _mark(book: Workbook, problem) -> None:
                 cell = ws.cell(merged.min_row, merged.min_col)
                 break
     cell.fill = FILLS[problem.severity]
-    text = _clean(f"{problem.code}: {_what(problem)}\n\nHow to fix: {problem.fix}")
+    text = sheets.text(f"{problem.code}: {problem.what(OPCC)}\n\nHow to fix: {problem.how(OPCC)}")
     if cell.comment is not None:  # the OPCC's own note, or a second problem in the same cell
         text = f"{cell.comment.text}\n\n{text}"
     comment = Comment(text, COMMENT_AUTHOR)
@@ -201,13 +203,9 @@ def _mark(book: Workbook, problem) -> None:
     cell.comment = comment
 
 
-def _what(problem) -> str:
-    """The message without its location prefix: a comment already sits on the cell."""
-    prefix = where(problem.file, problem.sheet, problem.cell) + " "
-    return problem.message.removeprefix(prefix)
-
-
-def _feedback_sheet(book: Workbook, entry: pd.Series, problems: pd.DataFrame, copied: bool) -> None:
+def _feedback_sheet(
+    book: Workbook, entry: pd.Series, problems: list[Problem], copied: bool
+) -> None:
     title = FEEDBACK_SHEET
     while title in book.sheetnames:
         title = f"APCC {title}" if title == FEEDBACK_SHEET else f"{title} 2"
@@ -245,65 +243,48 @@ def _feedback_sheet(book: Workbook, entry: pd.Series, problems: pd.DataFrame, co
         (marked, None),
     ]
     for number, (text, font) in enumerate(intro, start=1):
-        cell = _put(ws, number, 1, text)
+        cell = sheets.put_cell(ws, number, 1, text)
         ws.merge_cells(start_row=number, start_column=1, end_row=number, end_column=6)
         cell.alignment = _WRAP
         if font is not None:
             cell.font = font
-        ws.row_dimensions[number].height = 15 * max(1, len(text) // 150 + 1) + 3
+        sheets.fit_row(ws, number, [(text, sum(_FEEDBACK_WIDTHS))])
     header = len(intro) + 2
     for column, label in enumerate(_FEEDBACK_HEADERS, start=1):
-        cell = _put(ws, header, column, label)
+        cell = sheets.put_cell(ws, header, column, label)
         cell.font, cell.fill = _BOLD, _HEADER_FILL
-    for offset, problem in enumerate(problems.itertuples(index=False), start=1):
+    for offset, problem in enumerate(problems, start=1):
         row = header + offset
-        values = (problem.code, problem.severity, problem.sheet, problem.cell)
-        for column, value in enumerate((*values, _what(problem), problem.fix), start=1):
-            _put(ws, row, column, value).alignment = _WRAP
-        _fit(ws, row, [(_what(problem), 80), (problem.fix, 60)])
+        what, fix = problem.what(OPCC), problem.how(OPCC)
+        values = (problem.code, problem.severity, problem.sheet, problem.cell, what, fix)
+        for column, value in enumerate(values, start=1):
+            sheets.put_cell(ws, row, column, value).alignment = _WRAP
+        sheets.fit_row(ws, row, [(what, 80), (fix, 60)], max_lines=20)
         if copied and problem.sheet in book.sheetnames and problem.cell:
             link = ws.cell(row=row, column=4)
             sheet = problem.sheet.replace("'", "''")
             link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{sheet}'!{problem.cell}")
             link.font = _LINK
-    for column, width in zip("ABCDEF", (7, 9, 22, 7, 80, 60), strict=True):
+    for column, width in zip("ABCDEF", _FEEDBACK_WIDTHS, strict=True):
         ws.column_dimensions[column].width = width
     ws.freeze_panes = ws.cell(row=header + 1, column=1)
-    _print_wide(ws)
-
-
-def _fit(ws: Worksheet, row: int, texts: list[tuple[str, float]]) -> None:
-    """A row tall enough for its wrapped texts (neither openpyxl nor LibreOffice sizes it)."""
-    lines = max((len(text) // max(int(width * 1.1), 1) + 1 for text, width in texts), default=1)
-    if lines > 1:
-        ws.row_dimensions[row].height = 15 * min(lines, 20) + 3
-
-
-def _print_wide(ws: Worksheet) -> None:
-    """Landscape, every column on one page width: the message and the fix belong together."""
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    sheets.print_landscape(ws)
 
 
 def _new_book() -> Workbook:
     book = Workbook()
     book.remove(book.active)
-    book.properties.creator = COMMENT_AUTHOR
-    book.properties.created = _STAMP
-    book.properties.modified = _STAMP
+    sheets.set_properties(book, author=COMMENT_AUTHOR, stamp=_STAMP)
     return book
 
 
 def _table(ws: Worksheet, frame: pd.DataFrame, headers: dict[str, str], widths) -> None:
     for column, label in enumerate(headers.values(), start=1):
-        cell = _put(ws, 1, column, label)
+        cell = sheets.put_cell(ws, 1, column, label)
         cell.font, cell.fill = _BOLD, _HEADER_FILL
     for row, record in enumerate(frame[list(headers)].itertuples(index=False), start=2):
         for column, value in enumerate(record, start=1):
-            cell = _put(ws, row, column, value)
+            cell = sheets.put_cell(ws, row, column, value)
             if isinstance(value, dt.date):
                 cell.number_format = "dd/mm/yyyy"
             if isinstance(value, str) and len(value) > 40:
@@ -311,30 +292,9 @@ def _table(ws: Worksheet, frame: pd.DataFrame, headers: dict[str, str], widths) 
     for index, width in enumerate(widths, start=1):
         ws.column_dimensions[ws.cell(row=1, column=index).column_letter].width = width
     for row, record in enumerate(frame[list(headers)].itertuples(index=False), start=2):
-        _fit(
-            ws,
-            row,
-            [(str(v), w) for v, w in zip(record, widths, strict=False) if isinstance(v, str)],
-        )
+        texts = [(v, w) for v, w in zip(record, widths, strict=False) if isinstance(v, str)]
+        sheets.fit_row(ws, row, texts, max_lines=20)
     ws.freeze_panes = "A2"
-    _print_wide(ws)
+    sheets.print_landscape(ws)
     if len(frame):
         ws.auto_filter.ref = ws.dimensions
-
-
-def _put(ws: Worksheet, row: int, column: int, value: object):
-    """Write a value; a string is always stored as a string, never read as a formula."""
-    cell = ws.cell(row=row, column=column)
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return cell
-    if isinstance(value, str):
-        cell.value = _clean(value)
-        cell.data_type = "s"
-    else:
-        cell.value = value
-    return cell
-
-
-def _clean(text: str) -> str:
-    """Characters a workbook cannot hold removed, and the text kept within Excel's cell limit."""
-    return ILLEGAL_CHARACTERS_RE.sub("", text)[:32_000]

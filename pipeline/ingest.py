@@ -12,6 +12,7 @@ parses through defusedxml), macros are never loaded, and the input file is only 
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime as dt
 import difflib
@@ -34,9 +35,10 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 
 from pipeline import framework as framework_module
-from pipeline import layout, normalise
+from pipeline import layout, normalise, rules
 from pipeline.problems import Code, Problem, listing
 from pipeline.returns import COMMENTARY_COLUMNS, OBJECTIVE_COLUMNS, RESPONSE_COLUMNS, Return
+from pipeline.vocabulary import parse_year, year_in_name
 
 if not openpyxl.DEFUSEDXML:  # pragma: no cover - defusedxml is a declared dependency
     raise ImportError("defusedxml must be installed: openpyxl parses untrusted returns with it.")
@@ -49,9 +51,30 @@ _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 _XML_PART = re.compile(r"\.(xml|rels|vml)$", re.IGNORECASE)
 _ENTITY_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
 _HEADER_SCAN_ROWS = 40
-_YEAR_IN_NAME = re.compile(r"(?<!\d)(\d{4})[-_ ](\d{2})(?!\d)")
 _WORKBOOK_NAME = re.compile(r"^(?P<code>[a-z0-9-]+?)-equality-self-assessment", re.IGNORECASE)
 _FUZZY_CUTOFF = 0.85
+
+
+class PasswordsError(ValueError):
+    """A --passwords file that cannot be read: the message names the file and the fix."""
+
+
+def load_passwords(path: Path | None) -> dict[str, str]:
+    """member code -> password, from a two-column CSV (code,password; a header row is optional)."""
+    if path is None:
+        return {}
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            rows = [row for row in csv.reader(handle) if row and row[0].strip()]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise PasswordsError(f"{path}: the passwords file cannot be read ({exc}).") from exc
+    if rows and rows[0][0].strip().lower() == "code":
+        rows = rows[1:]
+    if any(len(row) < 2 for row in rows):
+        raise PasswordsError(
+            f"{path}: every line must be 'member code,password' (e.g. west-midlands,Secret1)."
+        )
+    return {row[0].strip(): row[1] for row in rows}
 
 
 class _Rejected(Exception):
@@ -340,7 +363,7 @@ def _load_sheets(data: bytes, file: str) -> tuple[list[Sheet], dt.date, dict[str
         detail = f"{type(exc).__name__}: {exc}"[:200]
         raise _reject(file, Code.E002, detail=detail) from exc
     if not sheets:
-        raise _reject(file, Code.E007, detail="the workbook has no worksheets.")
+        raise _Rejected([rules.not_template(file, "no_worksheets")])
     return sheets, epoch, properties
 
 
@@ -467,21 +490,11 @@ def _build_return(
     objectives_table = _pick_objectives(sheets, used)
 
     if not meta and not criteria_tables:
-        raise _reject(
-            reader.file,
-            Code.E007,
-            detail="no sheet holds the criteria (a header row with ID, Criterion and Status) "
-            "and there is no _metadata sheet.",
-        )
+        raise _Rejected([rules.not_template(reader.file, "no_criteria")])
     profile, profile_cells = _read_profile(reader, profile_sheet)
     identity = _identify(reader, meta, profile, profile_cells, path.name, member_codes)
     if not criteria_tables:
-        raise _reject(
-            reader.file,
-            Code.E007,
-            detail="no sheet holds the criteria (a header row with ID, Criterion and Status); "
-            "the criterion sheets were deleted or their headers changed.",
-        )
+        raise _Rejected([rules.not_template(reader.file, "criteria_deleted")])
     reader.problems = [_with_code(problem, reader.code) for problem in reader.problems]
 
     responses, commentary = _read_criteria(reader, criteria_tables, text_index)
@@ -496,9 +509,9 @@ def _build_return(
     return Return(
         path=path,
         sha256=digest,
-        opcc_code=identity["code"],
-        reporting_year=identity["year"],
-        framework_edition=identity["edition"],
+        opcc_code=identity.code,
+        reporting_year=identity.year,
+        framework_edition=identity.edition,
         template_version=meta.get("template_version", ""),
         profile=profile,
         responses=responses,
@@ -591,7 +604,7 @@ def _read_profile(
         elif key == "opcc_code":
             profile[key] = normalise.member_code(raw)
         elif key == "reporting_year":
-            profile[key] = normalise.reporting_year(raw) or normalise.clean_text(raw)
+            profile[key] = parse_year(normalise.clean_text(raw)) or normalise.clean_text(raw)
         else:
             profile[key] = normalise.clean_text(raw)
     return profile, cells
@@ -604,87 +617,30 @@ def _identify(
     profile_cells: dict[str, tuple[str, str]],
     name: str,
     member_codes: Collection[str] | None,
-) -> dict[str, str]:
-    """OPCC, year, template and edition: metadata first, checked against Profile and file name."""
-    fw = reader.framework
-    errors: list[Problem] = []
-    file = reader.file
-    meta_code = normalise.member_code(meta.get("opcc_code"))
-    profile_code = str(profile.get("opcc_code") or "")
+) -> rules.Identity:
+    """What the workbook says it is (metadata, Profile, file name), settled by `rules.identify`."""
     if member_codes is not None:
         in_name = codes_in_name(name, member_codes)
         name_code = in_name[0] if len(in_name) == 1 or _longest_unique(in_name) else ""
     else:
         match = _WORKBOOK_NAME.match(Path(name).stem)
         name_code = normalise.member_code(match["code"]) if match else ""
-    profile_where = profile_cells.get("opcc_code", ("", ""))
-    sources = [
-        ("Profile sheet ('Member code')", profile_code, profile_where),
-        ("file name", name_code, ("", "")),
-    ]
-    code = meta_code or profile_code or name_code
-    code_source = "metadata" if meta_code else "Profile sheet" if profile_code else "file name"
-    reader.code = code
-    if not code:
-        errors.append(Code.E011.problem(file=file))
-    for source, other, (sheet, cell) in sources:
-        if code and other and other != code:
-            reader.warn(Code.W113, sheet, cell, source=source, other=other, code=code)
-
-    meta_year = normalise.reporting_year(meta.get("reporting_year"))
-    profile_year = normalise.reporting_year(profile.get("reporting_year"))
-    match = _YEAR_IN_NAME.search(name)
-    name_year = normalise.reporting_year(f"{match[1]}-{match[2]}") if match else ""
-    year = meta_year or profile_year or name_year
-    if not year:
-        errors.append(Code.E013.problem(file=file, opcc_code=code))
-    year_where = profile_cells.get("reporting_year", ("", ""))
-    for source, other, (sheet, cell) in (
-        ("Profile sheet ('Reporting year')", profile_year, year_where),
-        ("file name", name_year, ("", "")),
-    ):
-        if year and other and other != year:
-            reader.warn(Code.W115, sheet, cell, source=source, other=other, year=year)
-
-    template_id = meta.get("template_id", "")
-    if template_id and template_id != layout.TEMPLATE_ID:
-        errors.append(
-            Code.E007.problem(
-                file=file,
-                opcc_code=code,
-                detail=f"its metadata names the template '{template_id}', not the APCC equality "
-                "self-assessment.",
-            )
-        )
-    version = meta.get("template_version", "")
-    if version and version.split(".")[0] != layout.TEMPLATE_VERSION.split(".")[0]:
-        errors.append(
-            Code.E008.problem(
-                file=file,
-                opcc_code=code,
-                found=version,
-                expected=layout.TEMPLATE_VERSION,
-                code=code or "<code>",
-            )
-        )
-    edition = meta.get("framework_edition", "")
-    if edition and edition != fw.edition:
-        errors.append(
-            Code.E009.problem(
-                file=file, opcc_code=code, found=edition, expected=fw.edition, code=code or "<code>"
-            )
-        )
+    meta = {**meta, "opcc_code": normalise.member_code(meta.get("opcc_code"))} if meta else meta
+    identity, errors, warnings = rules.identify(
+        reader.file,
+        meta,
+        profile_code=str(profile.get("opcc_code") or ""),
+        profile_year=parse_year(profile.get("reporting_year") or ""),
+        profile_cells=profile_cells,
+        name_code=name_code,
+        name_year=year_in_name(name),
+        edition=reader.framework.edition,
+    )
+    reader.code = identity.code
     if errors:
         raise _Rejected(errors)
-    missing = [
-        key for key in ("opcc_code", "reporting_year", "framework_edition") if not meta.get(key)
-    ]
-    if missing:
-        state = "missing" if not meta else f"incomplete (no {', '.join(missing)})"
-        reader.warn(
-            Code.W114, state=state, code=code, source=code_source, year=year, edition=fw.edition
-        )
-    return {"code": code, "year": year, "edition": edition or fw.edition}
+    reader.problems.extend(warnings)
+    return identity
 
 
 def _longest_unique(codes: list[str]) -> bool:

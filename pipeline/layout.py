@@ -9,35 +9,20 @@ from __future__ import annotations
 
 import re
 
+# Kept here for modules that still import them from the layout; they are defined in `vocabulary`.
+from pipeline.vocabulary import LEVEL_FILLS as LEVEL_FILLS
+from pipeline.vocabulary import MET as MET
+from pipeline.vocabulary import NOT_APPLICABLE as NOT_APPLICABLE
+from pipeline.vocabulary import NOT_MET as NOT_MET
+from pipeline.vocabulary import PARTIALLY_MET as PARTIALLY_MET
+from pipeline.vocabulary import STATUSES as STATUSES
+from pipeline.vocabulary import YEAR_PATTERN as YEAR_PATTERN
+from pipeline.vocabulary import is_valid_year as is_valid_year
+
 TEMPLATE_ID = "apcc-equality-self-assessment"
 #: Bump the major number when a change means old returns can no longer be read.
 TEMPLATE_VERSION = "1.0"
 
-# The four statuses of DOMAIN.md, in the order the dropdown offers them.
-MET = "Met"
-PARTIALLY_MET = "Partially met"
-NOT_MET = "Not met"
-NOT_APPLICABLE = "Not applicable"
-STATUSES: tuple[str, ...] = (MET, PARTIALLY_MET, NOT_MET, NOT_APPLICABLE)
-
-#: Spellings accepted for each status once case is ignored and runs of spaces are folded to one
-#: (what Excel's TRIM does). The Scorecard formulas test the same spellings, so keep them short.
-STATUS_VARIANTS: dict[str, tuple[str, ...]] = {
-    MET: ("met",),
-    PARTIALLY_MET: ("partially met", "partly met", "partially"),
-    NOT_MET: ("not met",),
-    NOT_APPLICABLE: ("not applicable", "n/a", "na", "n.a.", "not-applicable"),
-}
-
-#: Light fills behind dark text (contrast above 12:1 for #1A1A1A), one per rung of the ladder.
-#: Used by the report's tables and chart and by the benchmark workbook, so that a level looks the
-#: same everywhere; the level's word is always shown too, so colour is never the only cue.
-LEVEL_FILLS: dict[str, str] = {
-    "Not yet Developing": "E7E6E6",
-    "Developing": "FFE699",
-    "Achieving": "BDD7EE",
-    "Advancing": "C6E0B4",
-}
 PROGRESS_VALUES: tuple[str, ...] = ("Not started", "On track", "At risk", "Off track", "Achieved")
 
 # Sheet names as generated. The reader also recognises sheets by their content, since OPCCs rename.
@@ -46,12 +31,7 @@ PROFILE_SHEET = "Profile"
 OBJECTIVES_SHEET = "Objectives"
 SCORECARD_SHEET = "Scorecard"
 META_SHEET = "_metadata"
-SECTION_SHEETS: dict[int, str] = {
-    1: "1 Communities",
-    2: "2 Leadership",
-    3: "3 Responsive services",
-    4: "4 Workforce",
-}
+# One criterion sheet per section, named by the framework edition (`Section.sheet`).
 
 # Criterion sheets: one header row with these labels (key -> label), then theme blocks.
 CRITERION_COLUMNS: dict[str, str] = {
@@ -119,10 +99,13 @@ META_KEYS: tuple[str, ...] = (
 
 #: Name of a generated workbook, and of the files derived from it.
 WORKBOOK_NAME = "{code}-equality-self-assessment-{year}.xlsx"
-YEAR_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 
 
-def is_valid_year(year: str) -> bool:
-    """A financial year such as 2025-26: the second part follows the first."""
-    match = YEAR_PATTERN.match(year or "")
-    return bool(match) and (int(match[1]) + 1) % 100 == int(match[2])
+def __getattr__(name: str) -> object:
+    """SECTION_SHEETS, the default edition's section sheet names (number -> name), is kept for
+    code that has not moved to `Section.sheet`; it is read from the framework file."""
+    if name == "SECTION_SHEETS":
+        from pipeline import framework
+
+        return {section.number: section.sheet for section in framework.load().sections}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

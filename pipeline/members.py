@@ -12,10 +12,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline import schemas
+
 MEMBER_COLUMNS = ["code", "force_area", "policing_body", "region"]
 #: Optional column: the codes a member had in earlier years, separated by semicolons, so that last
 #: year's return can be carried into the workbook of a member whose code has since changed.
 PREVIOUS_CODES = "previous_codes"
+_CODE = re.compile(schemas.MEMBER_CODE)
 REGIONS = (
     "North East",
     "North West",
@@ -28,7 +31,6 @@ REGIONS = (
     "South West",
     "Wales",
 )
-_CODE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
 class MembersError(ValueError):
@@ -59,24 +61,7 @@ def load_members(path: Path | str | None = None) -> pd.DataFrame:
             f"columns {', '.join(MEMBER_COLUMNS)}."
         )
     frame = frame[MEMBER_COLUMNS].apply(lambda column: column.str.strip())
-    problems = []
-    for index, row in frame.iterrows():
-        line = index + 2  # the header is line 1
-        for column in MEMBER_COLUMNS:
-            if not row[column]:
-                problems.append(f"line {line}: {column} is empty.")
-        if row["code"] and not _CODE.match(row["code"]):
-            problems.append(
-                f"line {line}: code {row['code']!r} must be lower-case words joined by hyphens "
-                "(e.g. west-midlands)."
-            )
-        if row["region"] and row["region"] not in REGIONS:
-            problems.append(
-                f"line {line}: region {row['region']!r} is not one of: {', '.join(REGIONS)}."
-            )
-    duplicated = frame.loc[frame["code"].duplicated() & frame["code"].ne(""), "code"]
-    for code in sorted(set(duplicated)):
-        problems.append(f"code {code!r} appears more than once; each member has one row.")
+    problems = _problems(frame)
     if frame.empty:
         problems.append("the list has no members.")
     if problems:
@@ -129,3 +114,30 @@ def previous_codes(path: Path | str | None = None) -> dict[str, tuple[str, ...]]
         listed = "\n".join(f"  - {p}" for p in problems)
         raise MembersError(f"{path} is not a valid member list:\n{listed}")
     return mapping
+
+
+def _problems(frame: pd.DataFrame) -> list[str]:
+    """The member schema's failures as lines a person can act on, in file order."""
+    cases = schemas.failures(schemas.members_schema(MEMBER_COLUMNS, REGIONS), frame)
+    order = {column: number for number, column in enumerate(MEMBER_COLUMNS)}
+    cases = cases.assign(position=cases["column"].map(order).fillna(len(order)))
+    problems = []
+    duplicated: set[str] = set()
+    for case in cases.sort_values(["index", "position"], kind="stable").itertuples(index=False):
+        index = int(case.index)
+        line = index + 2  # the header is line 1
+        value = frame.loc[index, case.column] if case.column in order else ""
+        if case.check == "member_filled":
+            problems.append(f"line {line}: {case.column} is empty.")
+        elif case.check == "member_code_form":
+            problems.append(
+                f"line {line}: code {value!r} must be lower-case words joined by hyphens "
+                "(e.g. west-midlands)."
+            )
+        elif case.check == "member_region":
+            problems.append(f"line {line}: region {value!r} is not one of: {', '.join(REGIONS)}.")
+        elif case.check == "member_duplicate":
+            duplicated.add(frame.loc[index, "code"])
+    for code in sorted(duplicated):
+        problems.append(f"code {code!r} appears more than once; each member has one row.")
+    return problems

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 import unicodedata
 
-from pipeline import layout
+from pipeline.vocabulary import CRITERION_ID, STATUS_VARIANTS
 
 # C0 and C1 control characters except tab and newline, which people use inside evidence text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -67,7 +67,7 @@ _FOLD_TABLE = str.maketrans(
 )
 
 _STATUS_LOOKUP: dict[str, str] = {
-    variant: status for status, variants in layout.STATUS_VARIANTS.items() for variant in variants
+    variant: status for status, variants in STATUS_VARIANTS.items() for variant in variants
 }
 
 
@@ -178,22 +178,7 @@ def member_code(value: object) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
 
 
-_YEAR = re.compile(r"^(\d{4})\s*[-/\u2013]\s*(\d{2}|\d{4})$")
-
-
-def reporting_year(value: object) -> str:
-    """A financial year in the form 2025-26 from "2025-26", "2025/26" or "2025-2026"; "" if none."""
-    match = _YEAR.match(clean_text(value))
-    if not match:
-        return ""
-    year = f"{match[1]}-{match[2][-2:]}"
-    return year if layout.is_valid_year(year) else ""
-
-
-_CRITERION_ID = re.compile(r"^(\d{1,2})\.([1-3])\.([a-z])$")
-
-
 def criterion_id(value: object) -> str:
     """A criterion id in the framework's form ("3.2.b") from " 3.2.B "; "" if it is not one."""
     text = re.sub(r"\s+", "", fold(value))
-    return text if _CRITERION_ID.match(text) else ""
+    return text if CRITERION_ID.match(text) else ""

@@ -49,39 +49,131 @@ put it right, in the words of the person who filled in the workbook.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import Enum
 
 ERROR = "error"
 WARNING = "warning"
 
+#: Who reads a message: the OPCC that filled in the workbook (feedback), or the APCC (summary).
+OPCC = "opcc"
+APCC = "apcc"
+
 
 @dataclass(frozen=True)
-class Problem:
-    """One thing wrong with one return, located where the OPCC will find it."""
+class Wording:
+    """What is wrong (`message`) and how to put it right (`fix`), as templates of named values."""
 
-    code: str
-    severity: str  # "error" | "warning"
-    file: str
-    sheet: str
-    cell: str
     message: str
     fix: str
-    opcc_code: str = ""
-
-
-PROBLEM_COLUMNS = ["code", "severity", "file", "sheet", "cell", "message", "fix", "opcc_code"]
 
 
 @dataclass(frozen=True)
 class Rule:
-    """A catalogue entry: `message` says what is wrong, `fix` how to put it right."""
+    """A catalogue entry: `message` says what is wrong, `fix` how to put it right.
+
+    The wording is the OPCC's; `wordings` may give another audience (APCC) its own, and any
+    audience without one reads the OPCC's.
+    """
 
     name: str
     severity: str
     title: str
     message: str
     fix: str
+    wordings: Mapping[str, Wording] = field(default_factory=dict)
+
+    def wording(self, audience: str = OPCC) -> Wording:
+        return self.wordings.get(audience) or Wording(self.message, self.fix)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one return: its rule, where it is, and the values it is about.
+
+    Message and fix are rendered from the catalogue when they are shown, never stored, so that a
+    location or a wording is never parsed back out of a string.
+    """
+
+    code: str
+    severity: str  # "error" | "warning"
+    file: str
+    sheet: str = ""
+    cell: str = ""
+    opcc_code: str = ""
+    #: The values the rule's templates name, as (name, value) pairs.
+    values: tuple[tuple[str, object], ...] = ()
+
+    @property
+    def rule(self) -> Rule:
+        return Code[self.code].rule
+
+    def what(self, audience: str = OPCC) -> str:
+        """The message without its location: "Evidence missing: criterion 4.1.a is Met ..."."""
+        return f"{self.rule.title}: {render(self.rule.wording(audience).message, self.values)}"
+
+    def how(self, audience: str = OPCC) -> str:
+        return render(self.rule.wording(audience).fix, self.values)
+
+    @property
+    def location(self) -> str:
+        return where(self.file, self.sheet, self.cell)
+
+    @property
+    def message(self) -> str:
+        """Where, which rule and what is wrong, in one line (as pyxform words them)."""
+        return f"{self.location} {self.what()}"
+
+    @property
+    def fix(self) -> str:
+        return self.how()
+
+    def record(self, audience: str = OPCC) -> dict[str, str]:
+        """One row of a problems table (PROBLEM_COLUMNS)."""
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "file": self.file,
+            "sheet": self.sheet,
+            "cell": self.cell,
+            "message": f"{self.location} {self.what(audience)}",
+            "fix": self.how(audience),
+            "opcc_code": self.opcc_code,
+        }
+
+
+PROBLEM_COLUMNS = ["code", "severity", "file", "sheet", "cell", "message", "fix", "opcc_code"]
+
+
+class _SafeFormatter(string.Formatter):
+    """str.format that never raises: a missing or unprintable value shows as "?"."""
+
+    def get_field(self, field_name, args, kwargs):
+        try:
+            return super().get_field(field_name, args, kwargs)
+        except (KeyError, IndexError, AttributeError, TypeError, ValueError):
+            return MISSING, field_name
+
+    def format_field(self, value, format_spec):
+        try:
+            return super().format_field(value, format_spec)
+        except (ValueError, TypeError):
+            return str(value)
+
+
+#: What a template shows for a value the problem does not carry.
+MISSING = "?"
+_FORMATTER = _SafeFormatter()
+
+
+def render(template: str, values: Mapping[str, object] | tuple = ()) -> str:
+    """A message template filled with `values`; a missing key or a bad template never raises."""
+    try:
+        return _FORMATTER.vformat(template, (), dict(values))
+    except (ValueError, TypeError, IndexError, KeyError):
+        return template
 
 
 _RESAVE = "save it again as an Excel Workbook (.xlsx) and email it to the APCC again."
@@ -400,19 +492,15 @@ class Code(Enum):
     def problem(
         self, *, file: str, sheet: str = "", cell: str = "", opcc_code: str = "", **values: object
     ) -> Problem:
-        """This rule's Problem at (file, sheet, cell), its templates filled with `values`."""
-        rule = self.value
-        values = {key: _shorten(value) for key, value in values.items()}
-        what = rule.message.format(**values)
+        """This rule's Problem at (file, sheet, cell), about `values` (rendered when shown)."""
         return Problem(
             code=self.name,
-            severity=rule.severity,
+            severity=self.value.severity,
             file=file,
             sheet=sheet,
             cell=cell,
-            message=f"{where(file, sheet, cell)} {rule.title}: {what}",
-            fix=rule.fix.format(**values),
             opcc_code=opcc_code,
+            values=tuple((key, _shorten(value)) for key, value in values.items()),
         )
 
 

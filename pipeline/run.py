@@ -29,9 +29,9 @@ from pipeline import (
     marks,
     problems,
     report,
+    rules,
     scoring,
     validate,
-    workbook,
 )
 from pipeline import (
     framework as framework_module,
@@ -39,6 +39,7 @@ from pipeline import (
 from pipeline.mail import record as mail_record
 from pipeline.members import load_members
 from pipeline.outputs import sha256_file, write_bytes_atomically
+from pipeline.vocabulary import year_for_date
 
 #: Where the returns are saved, when no folder is named.
 DEFAULT_INPUT = Path("input")
@@ -125,8 +126,8 @@ def run(
     try:
         options = {"year": year, "passwords": passwords, "max_unzipped_bytes": max_unzipped_bytes}
         checked = _check_all(paths, members, options, pool, progress)
-        run_year = year or _most_common_year(checked) or workbook.default_year(generated)
-        batch = validate.resolve(_only_year(checked, run_year))
+        run_year = year or _most_common_year(checked) or year_for_date(generated)
+        batch = validate.resolve(rules.only_year(checked, run_year))
         timings["validate"] = time.perf_counter() - clock
         out_dir = Path(out_root) / (f"demo-{run_year}" if demo else run_year)
         _ensure_writable(out_dir)
@@ -261,20 +262,6 @@ def _most_common_year(checked: list) -> str | None:
     if not years:
         return None
     return max(sorted(set(years)), key=years.count)
-
-
-def _only_year(checked: list, year: str) -> list:
-    """One run is one reporting year: a readable return for another year is rejected (E012)."""
-    kept = []
-    for path, ret, found in checked:
-        if ret is not None and ret.reporting_year != year:
-            wrong_year = problems.Code.E012.problem(
-                file=ret.path.name, opcc_code=ret.opcc_code, found=ret.reporting_year, expected=year
-            )
-            kept.append((path, None, sorted([wrong_year, *found], key=problems.sort_key)))
-        else:
-            kept.append((path, ret, found))
-    return kept
 
 
 def _ensure_writable(out_dir: Path) -> None:

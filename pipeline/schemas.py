@@ -4,7 +4,8 @@ This module is the single statement of the value rules. Each check is named afte
 the catalogue (`problems.Code`), and schemas are validated lazily so that every failure is found
 at once; `validate` maps the failure cases back to sheet and cell before a person sees them.
 File-level rules (is it a workbook, whose is it, which year) are plain Python in `ingest` and
-`validate`, because they are about the file rather than its values.
+`rules`, because they are about the file rather than its values. The frames' contracts (every
+column's type) and the member list's rules are here too.
 """
 
 from __future__ import annotations
@@ -16,12 +17,31 @@ import pandera.pandas as pa
 
 from pipeline import layout, normalise
 from pipeline.framework import Framework
+from pipeline.vocabulary import (
+    CRITERION_ID,
+    LEVEL_LADDER,
+    LEVELS,
+    MET,
+    NOT_APPLICABLE,
+    NOT_MET,
+    PARTIALLY_MET,
+    STATUSES,
+    level_key,
+)
 
 #: Statuses whose criterion is still to be done, so its target date matters. Blank is included:
 #: not assessed is not done.
-OUTSTANDING = (layout.PARTIALLY_MET, layout.NOT_MET, "")
+OUTSTANDING = (PARTIALLY_MET, NOT_MET, "")
 
 _PROGRESS = {normalise.fold(value) for value in layout.PROGRESS_VALUES}
+
+
+def _whole_or_none(value: object) -> bool:
+    return value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 0)
+
+
+def _date_or_none(value: object) -> bool:
+    return value is None or isinstance(value, dt.date)
 
 
 def _filled(series: pd.Series) -> pd.Series:
@@ -50,11 +70,11 @@ def responses_schema(framework: Framework, reference: dt.date | None) -> pa.Data
             name="blank_status",
         ),
         pa.Check(
-            lambda d: ~(d["status"].eq(layout.MET) & d["evidence"].eq("")),
+            lambda d: ~(d["status"].eq(MET) & d["evidence"].eq("")),
             name="met_without_evidence",
         ),
         pa.Check(
-            lambda d: ~(d["status"].eq(layout.NOT_APPLICABLE) & d["na_reason"].eq("")),
+            lambda d: ~(d["status"].eq(NOT_APPLICABLE) & d["na_reason"].eq("")),
             name="na_without_reason",
         ),
         pa.Check(
@@ -157,3 +177,148 @@ def failures(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame:
         cases = cases[["check", "column", "index", "failure_case"]]
         return cases.sort_values(["index", "check"], kind="stable", ignore_index=True)
     return pd.DataFrame(columns=["check", "column", "index", "failure_case"])
+
+
+# --- the member list ----------------------------------------------------------------------------
+
+#: A member code: lower-case words joined by hyphens ("west-midlands").
+MEMBER_CODE = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+
+def members_schema(columns: list[str], regions: tuple[str, ...]) -> pa.DataFrameSchema:
+    """The member list after its cells are trimmed: every cell filled, codes well formed and
+    unique, regions known. A blank cell fails only `member_filled`, never the other checks."""
+
+    def filled(column: str) -> list[pa.Check]:
+        return [pa.Check(lambda s: s.ne(""), name="member_filled")]
+
+    def unless_blank(test, name: str) -> pa.Check:
+        return pa.Check(lambda s: s.eq("") | test(s), name=name)
+
+    extra = {
+        "code": [unless_blank(lambda s: s.str.fullmatch(MEMBER_CODE), "member_code_form")],
+        "region": [unless_blank(lambda s: s.isin(regions), "member_region")],
+    }
+    return pa.DataFrameSchema(
+        columns={
+            column: pa.Column(str, checks=[*filled(column), *extra.get(column, [])])
+            for column in columns
+        },
+        checks=[
+            pa.Check(
+                lambda d: ~(d["code"].duplicated(keep=False) & d["code"].ne("")),
+                name="member_duplicate",
+            )
+        ],
+        strict=True,
+        ordered=True,
+        name="members",
+    )
+
+
+# --- the frames' contracts ----------------------------------------------------------------------
+# What every frame between the modules holds, column by column: `ingest` makes the first three
+# and `scoring` the last two. They state the types the value rules above rely on; the tests hold
+# every frame the pipeline makes to them.
+
+_TEXT = pa.Column(str)
+_WHERE = {"sheet": pa.Column(str), "row": pa.Column("int64", pa.Check.ge(0))}
+_LEVEL_OR_NOT_YET = pa.Check.isin(LEVEL_LADDER)
+
+RESPONSE_FRAME = pa.DataFrameSchema(
+    columns={
+        "opcc_code": _TEXT,
+        "criterion_id": pa.Column(str, pa.Check.str_matches(CRITERION_ID.pattern), unique=True),
+        "theme": pa.Column("int64", pa.Check.ge(1)),
+        "level": pa.Column(str, pa.Check.isin(LEVELS)),
+        "status": pa.Column(str, pa.Check.isin([*STATUSES, ""])),
+        "status_raw": _TEXT,
+        "evidence": _TEXT,
+        "evidence_link": _TEXT,
+        "owner": _TEXT,
+        "target_date": pa.Column("datetime64[ns]", nullable=True),
+        "target_date_raw": _TEXT,
+        "na_reason": _TEXT,
+        "criterion_text": _TEXT,
+        **_WHERE,
+    },
+    strict=True,
+    ordered=True,
+    name="response frame",
+)
+
+OBJECTIVE_FRAME = pa.DataFrameSchema(
+    columns={
+        key: _TEXT
+        for key in ("opcc_code", *layout.OBJECTIVE_COLUMNS)  # every objective cell as text
+    }
+    | _WHERE,
+    strict=True,
+    ordered=True,
+    name="objective frame",
+)
+
+#: The Profile's values, one row: text, except the employees count and the sign-off date.
+_MAYBE = {"element_wise": True}
+PROFILE_FRAME = pa.DataFrameSchema(
+    columns={
+        **{key: _TEXT for key in layout.PROFILE_LABELS},
+        "employees": pa.Column(None, pa.Check(_whole_or_none, element_wise=True), nullable=True),
+        "signoff_date": pa.Column(
+            object, pa.Check(_date_or_none, element_wise=True), nullable=True
+        ),
+    },
+    strict=True,
+    name="profile frame",
+)
+
+_COUNT = pa.Column("int64", pa.Check.ge(0))
+
+
+def _within_total(key: str) -> pa.Check:
+    return pa.Check(
+        lambda d: d[f"{key}_satisfied"].le(d[f"{key}_total"]), name=f"{key}_within_total"
+    )
+
+
+THEME_LEVELS = pa.DataFrameSchema(
+    columns={
+        "opcc_code": _TEXT,
+        "section": pa.Column("int64", pa.Check.ge(1)),
+        "theme": pa.Column("int64", pa.Check.ge(1)),
+        "theme_title": _TEXT,
+        "level": pa.Column(str, _LEVEL_OR_NOT_YET),
+        "level_rank": pa.Column("int64", pa.Check.in_range(0, len(LEVELS))),
+        **{
+            f"{level_key(level)}_{part}": _COUNT
+            for level in LEVELS
+            for part in ("satisfied", "total")
+        },
+        "not_applicable": _COUNT,
+    },
+    checks=[
+        pa.Check(
+            lambda d: d["level"].map(LEVEL_LADDER.index).eq(d["level_rank"]),
+            name="level_matches_rank",
+        ),
+        *(_within_total(level_key(level)) for level in LEVELS),
+    ],
+    unique=["opcc_code", "theme"],
+    strict=True,
+    ordered=True,
+    name="theme levels",
+)
+
+SECTION_LEVELS = pa.DataFrameSchema(
+    columns={
+        "opcc_code": _TEXT,
+        "section": pa.Column("int64", pa.Check.ge(1)),
+        "section_title": _TEXT,
+        "level": pa.Column(str, _LEVEL_OR_NOT_YET),
+        "level_rank": pa.Column("int64", pa.Check.in_range(0, len(LEVELS))),
+    },
+    unique=["opcc_code", "section"],
+    strict=True,
+    ordered=True,
+    name="section levels",
+)

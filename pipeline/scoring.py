@@ -12,8 +12,8 @@ from dataclasses import dataclass, fields
 
 import pandas as pd
 
-from pipeline.framework import LEVEL_LADDER, LEVELS, Framework
-from pipeline.layout import MET, NOT_APPLICABLE
+from pipeline.framework import Framework
+from pipeline.vocabulary import LEVEL_LADDER, LEVELS, MET, NOT_APPLICABLE, level_key
 
 THEME_COLUMNS = [
     "opcc_code",
@@ -22,12 +22,12 @@ THEME_COLUMNS = [
     "theme_title",
     "level",
     "level_rank",
-    *(f"{name.lower()}_{part}" for name in LEVELS for part in ("satisfied", "total")),
+    *(f"{level_key(name)}_{part}" for name in LEVELS for part in ("satisfied", "total")),
     "not_applicable",
 ]
 SECTION_COLUMNS = ["opcc_code", "section", "section_title", "level", "level_rank"]
 #: Column per rung of the ladder, lowest first: "not_yet_developing", "developing", ...
-PROFILE_LEVEL_COLUMNS = [name.lower().replace(" ", "_") for name in LEVEL_LADDER]
+PROFILE_LEVEL_COLUMNS = [level_key(name) for name in LEVEL_LADDER]
 PROFILE_COLUMNS = ["opcc_code", *PROFILE_LEVEL_COLUMNS]
 NEXT_STEP_COLUMNS = [
     "opcc_code",
@@ -104,8 +104,8 @@ def _levels_from_grid(grid: pd.DataFrame, framework: Framework) -> pd.DataFrame:
     themes["theme_title"] = themes["theme"].map(titles["theme_title"])
     themes["level"] = themes["level_rank"].map(dict(enumerate(LEVEL_LADDER)))
     for rank, name in zip(ranks, LEVELS, strict=True):
-        themes[f"{name.lower()}_satisfied"] = satisfied_counts[rank].to_numpy(dtype=int)
-        themes[f"{name.lower()}_total"] = totals[rank].to_numpy(dtype=int)
+        themes[f"{level_key(name)}_satisfied"] = satisfied_counts[rank].to_numpy(dtype=int)
+        themes[f"{level_key(name)}_total"] = totals[rank].to_numpy(dtype=int)
     claims = grid.groupby(keys, sort=True)["claims_na"].sum()
     themes["not_applicable"] = claims.to_numpy(dtype=int)
     return themes[THEME_COLUMNS]

@@ -17,8 +17,9 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import framework as framework_module
-from pipeline import ingest, layout, schemas, scoring
+from pipeline import ingest, layout, rules, schemas, scoring
 from pipeline.problems import (
+    APCC,
     ERROR,
     PROBLEM_COLUMNS,
     WARNING,
@@ -29,12 +30,18 @@ from pipeline.problems import (
     sort_key,
 )
 from pipeline.returns import COMMENTARY_COLUMNS, OBJECTIVE_COLUMNS, RESPONSE_COLUMNS, Return
-
-ACCEPTED = "accepted"
-WITH_WARNINGS = "accepted with warnings"
-REJECTED = "rejected"
-SUPERSEDED = "superseded"
-VERDICTS = (ACCEPTED, WITH_WARNINGS, REJECTED, SUPERSEDED)
+from pipeline.vocabulary import (
+    ACCEPTED,
+    LEVELS,
+    REJECTED,
+    SUPERSEDED,
+    UNUSED_VERDICTS,
+    VERDICTS,
+    WITH_WARNINGS,
+    is_valid_year,
+    level_key,
+    year_start,
+)
 
 LOG_COLUMNS = [
     "file",
@@ -47,9 +54,16 @@ LOG_COLUMNS = [
     "superseded_by",
 ]
 
+#: The log columns `equality validate` prints.
+LOG_SUMMARY_COLUMNS = ["file", "opcc_code", "verdict", "errors", "warnings"]
+
 #: What discover() picks up in a folder: workbooks, and the wrong types people send instead, so
 #: that those are reported rather than silently skipped.
 RETURN_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".ods", ".pdf")
+
+
+class NoReturnsError(ValueError):
+    """Nothing that could be a return was found where the user pointed."""
 
 
 @dataclass
@@ -58,7 +72,29 @@ class Batch:
 
     returns: list[Return]
     log: pd.DataFrame
-    problems: pd.DataFrame
+    #: Every problem of every file, sorted by file, sheet, cell and code.
+    found: list[Problem]
+
+    @property
+    def problems(self) -> pd.DataFrame:
+        """The problems as a table (PROBLEM_COLUMNS), worded for the APCC."""
+        records = [problem.record(APCC) for problem in self.found]
+        return pd.DataFrame(records, columns=PROBLEM_COLUMNS)
+
+    def problems_of(self, file: str) -> list[Problem]:
+        """The problems of one file, as named in the log."""
+        return [problem for problem in self.found if problem.file == file]
+
+    @property
+    def unused(self) -> pd.DataFrame:
+        """The log rows of files that are not scored or reported (rejected or superseded)."""
+        return self.log[self.log["verdict"].isin(UNUSED_VERDICTS)]
+
+    def tally(self) -> str:
+        """ "3 file(s): 2 accepted, 1 rejected." """
+        counts = self.log["verdict"].value_counts()
+        listed = ", ".join(f"{counts[v]} {v}" for v in VERDICTS if v in counts)
+        return f"{len(self.log)} file(s): {listed}."
 
     @property
     def responses(self) -> pd.DataFrame:
@@ -107,16 +143,7 @@ def check_file(
     )
     if found is None:
         return None, sorted((_member_only(p, codes) for p in problems), key=sort_key)
-    errors = []
-    file = found.path.name
-    if found.opcc_code not in codes:
-        errors.append(Code.E010.problem(file=file, code=found.opcc_code))
-    if year and found.reporting_year != year:
-        errors.append(
-            Code.E012.problem(
-                file=file, opcc_code=found.opcc_code, found=found.reporting_year, expected=year
-            )
-        )
+    errors = rules.admission(found, codes, year)
     if errors:
         problems = [_member_only(p, codes) for p in [*errors, *problems]]
         return None, sorted(problems, key=sort_key)
@@ -152,8 +179,8 @@ def reference_date(found: Return) -> tuple[dt.date | None, str]:
     signoff = found.profile.get("signoff_date")
     if isinstance(signoff, dt.date):
         return signoff, f"sign-off date ({signoff:%d/%m/%Y})"
-    if layout.is_valid_year(found.reporting_year):
-        start = dt.date(int(found.reporting_year[:4]), 4, 1)
+    if is_valid_year(found.reporting_year):
+        start = year_start(found.reporting_year)
         return start, f"start of the reporting year {found.reporting_year} ({start:%d/%m/%Y})"
     return None, ""
 
@@ -377,9 +404,8 @@ def resolve(checked: list[tuple[Path, Return | None, list[Problem]]]) -> Batch:
     log["errors"] = log["errors"].astype("int64")
     log["warnings"] = log["warnings"].astype("int64")
     problems = sorted((p for e in entries for p in e["problems"]), key=sort_key)
-    frame = pd.DataFrame([dataclasses.asdict(p) for p in problems], columns=PROBLEM_COLUMNS)
     returns = [e["found"] for e in entries if e["found"] is not None and not e.get("superseded_by")]
-    return Batch(sorted(returns, key=lambda r: r.opcc_code), log, frame)
+    return Batch(sorted(returns, key=lambda r: r.opcc_code), log, problems)
 
 
 def _recency(entry: dict) -> tuple:
@@ -421,11 +447,21 @@ def check_returns(
     passwords: Mapping[str, str] | None = None,
     framework: framework_module.Framework | None = None,
 ) -> Batch:
-    """Discover the returns under `paths`, check each, and resolve the batch."""
+    """Discover the returns under `paths`, check each, and resolve the batch.
+
+    Raises NoReturnsError when `paths` hold no file that could be a return.
+    """
     framework = framework or framework_module.load()
+    paths = list(paths)
+    found = discover(paths)
+    if not found:
+        raise NoReturnsError(
+            f"No workbooks (.xlsx) found in {', '.join(map(str, paths))}. Give the returned "
+            "files, or the folder that holds them."
+        )
     checked = [
         (path, *check_file(path, members, year=year, passwords=passwords, framework=framework))
-        for path in discover(paths)
+        for path in found
     ]
     return resolve(checked)
 
@@ -437,12 +473,7 @@ SCORE_COLUMNS = {
         "theme",
         "theme_title",
         "level",
-        "developing_satisfied",
-        "developing_total",
-        "achieving_satisfied",
-        "achieving_total",
-        "advancing_satisfied",
-        "advancing_total",
+        *(f"{level_key(level)}_{part}" for level in LEVELS for part in ("satisfied", "total")),
     ],
     "section": ["opcc_code", "section", "section_title", "level"],
 }

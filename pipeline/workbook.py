@@ -8,7 +8,6 @@ accident; the Scorecard recalculates live with the same cumulative rule as `scor
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -24,8 +23,23 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline import framework as framework_module
-from pipeline import layout, outputs
-from pipeline.framework import LEVEL_LADDER, LEVELS, NOT_YET, Framework
+from pipeline import layout, outputs, sheets
+from pipeline.framework import Framework
+from pipeline.vocabulary import (
+    LEVEL_COLOURS,
+    LEVEL_LADDER,
+    LEVELS,
+    MET,
+    NOT_APPLICABLE,
+    NOT_MET,
+    NOT_YET,
+    PARTIALLY_MET,
+    STATUS_COLOURS,
+    STATUS_VARIANTS,
+    STATUSES,
+    is_valid_year,
+    year_for_date,
+)
 
 DEFAULT_RETURN_TO = "equality@apccs.police.uk"
 DEFAULT_DEADLINE = "the date given in the APCC's covering email"
@@ -59,20 +73,6 @@ _INPUT_STYLE = "OPCC input"
 _DATE_STYLE = "OPCC input date"
 _FRAMEWORK_STYLE = "Framework text"
 
-#: Status -> (fill, text colour): Excel's own Good / Neutral / Bad pairs, plus a grey.
-STATUS_COLOURS: dict[str, tuple[str, str]] = {
-    layout.MET: ("C6EFCE", "006100"),
-    layout.PARTIALLY_MET: ("FFEB9C", "7A4500"),
-    layout.NOT_MET: ("FFC7CE", "9C0006"),
-    layout.NOT_APPLICABLE: ("E7E6E6", "262626"),
-}
-LEVEL_COLOURS: dict[str, tuple[str, str]] = {
-    NOT_YET: ("FFC7CE", "9C0006"),
-    "Developing": ("FFEB9C", "7A4500"),
-    "Achieving": ("DDEBF7", "1F3864"),
-    "Advancing": ("C6EFCE", "006100"),
-}
-
 #: Criterion-sheet column widths by layout key; the helper column follows the last of them.
 _CRITERION_WIDTHS = {
     "criterion_id": 9,
@@ -100,10 +100,8 @@ _SCORECARD_HEADER_ROW = 4
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
-def default_year(today: dt.date) -> str:
-    """The financial year (April to March) that `today` falls in, e.g. 2025-26."""
-    start = today.year if today.month >= 4 else today.year - 1
-    return f"{start}-{(start + 1) % 100:02d}"
+#: Kept for the demo, which still asks the workbook for the year of a date.
+default_year = year_for_date
 
 
 def workbook_path(out_dir: Path, code: str, year: str) -> Path:
@@ -172,18 +170,30 @@ def generate_workbook(
     return outputs.save_workbook(book, workbook_path(out_dir, str(member["code"]), year))
 
 
+def default_out_dir(year: str) -> Path:
+    """Where workbooks go when no folder is given: output/workbooks/<year>/."""
+    return Path("output") / "workbooks" / year
+
+
 def generate_workbooks(
     members_frame: pd.DataFrame,
     codes: Iterable[str] | None,
-    year: str,
-    out_dir: Path,
+    year: str | None,
+    out_dir: Path | None,
     *,
     framework: Framework | None = None,
     return_to: str | None = None,
     deadline: str | None = None,
     generated: dt.date | None = None,
 ) -> list[Path]:
-    """Workbooks for the members named by `codes` (every member when None), in code order."""
+    """Workbooks for the members named by `codes` (every member when None), in code order.
+
+    `year` None is the financial year of `generated` (today); `out_dir` None is
+    `default_out_dir(year)`.
+    """
+    generated = generated or dt.date.today()
+    year = year or year_for_date(generated)
+    out_dir = default_out_dir(year) if out_dir is None else out_dir
     _check_year(year)
     by_code = {row["code"]: row for row in members_frame.to_dict("records")}
     wanted = sorted(by_code) if codes is None else sorted(set(codes))
@@ -196,7 +206,6 @@ def generate_workbooks(
     if not wanted:
         raise WorkbookError("No member was named: give --opcc CODE (one or more) or --all.")
     framework = framework or framework_module.load()
-    generated = generated or dt.date.today()
     return [
         generate_workbook(
             by_code[code],
@@ -222,8 +231,8 @@ def status_check_formula(row: int) -> str:
     status = f"${READ_LETTER}{row}"
     reason_text = _cleaned(f"${CRITERION_LETTERS['na_reason']}{row}")
     reason = f"LEN({reason_text})>0"
-    met = _any_of(status, layout.STATUS_VARIANTS[layout.MET])
-    not_applicable = _any_of(status, layout.STATUS_VARIANTS[layout.NOT_APPLICABLE])
+    met = _any_of(status, STATUS_VARIANTS[MET])
+    not_applicable = _any_of(status, STATUS_VARIANTS[NOT_APPLICABLE])
     return f"=IFERROR(IF({met},2,IF({not_applicable},IF({reason},1,-1),0)),0)"
 
 
@@ -244,25 +253,22 @@ def _any_of(expression: str, spellings: Iterable[str]) -> str:
     return f"OR({tests})"
 
 
+_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def _count(number: int) -> str:
+    """A small count in words, as the Start sheet reads ("four sections")."""
+    return _NUMBER_WORDS[number] if 0 <= number < len(_NUMBER_WORDS) else str(number)
+
+
 def _check_year(year: str) -> None:
-    if not layout.is_valid_year(year):
+    if not is_valid_year(year):
         raise WorkbookError(
             f"The reporting year {year!r} is not a financial year: write it like 2025-26."
         )
 
 
 # Writing cells -------------------------------------------------------------------------------
-
-
-def _put(ws: Worksheet, ref: str, value: object, **style: object) -> Cell:
-    """Write a value; text is always stored as text, never read as a formula."""
-    cell = ws[ref]
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"
-    for name, setting in style.items():
-        setattr(cell, name, setting)
-    return cell
 
 
 def _formula(ws: Worksheet, ref: str, formula: str, **style: object) -> Cell:
@@ -289,18 +295,6 @@ def _input(cell: Cell, style: str = _INPUT_STYLE) -> None:
     cell.style = style
 
 
-def _lines(text: str, width: float) -> int:
-    """How many lines `text` takes in a wrapped cell `width` characters wide (an estimate)."""
-    per_line = max(int(width * 1.05), 1)
-    return sum(max(math.ceil(len(part) / per_line), 1) for part in str(text).split("\n"))
-
-
-def _fit_row(ws: Worksheet, row: int, texts: Iterable[tuple[str, float]]) -> None:
-    """Set a row height that shows every wrapped text in full (openpyxl cannot autofit)."""
-    lines = max((_lines(text, width) for text, width in texts), default=1)
-    ws.row_dimensions[row].height = max(lines, 1) * 15 + 3
-
-
 def _widths(ws: Worksheet, widths: Iterable[float]) -> None:
     for index, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
@@ -314,16 +308,6 @@ def _protect(ws: Worksheet) -> None:
     ws.protection.sort = False
     ws.protection.autoFilter = False
     ws.protection.insertHyperlinks = False
-
-
-def _print_setup(ws: Worksheet, title_rows: str | None) -> None:
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    if title_rows:
-        ws.print_title_rows = title_rows
 
 
 def _validation(
@@ -376,7 +360,7 @@ def _list_validation(
 def _coloured_words(ws: Worksheet, ref: str, word_of: str, colours: Mapping[str, tuple]) -> None:
     """Colour the cells of `ref` by a word (`word_of` its first cell's, in lower case)."""
     for word, (fill, text) in colours.items():
-        spellings = layout.STATUS_VARIANTS.get(word, (word.lower(),))
+        spellings = STATUS_VARIANTS.get(word, (word.lower(),))
         rule = FormulaRule(
             formula=[_any_of(word_of, spellings)],
             fill=PatternFill("solid", fgColor=fill, bgColor=fill),
@@ -403,10 +387,10 @@ def _start_sheet(
     body = str(member["policing_body"])
     sections = ", ".join(f"{s.number} {s.title}" for s in framework.sections)
     status_meaning = {
-        layout.MET: "The OPCC does this now and can show evidence. Counts towards the level.",
-        layout.PARTIALLY_MET: "Some of it is in place. Does not count yet: say what is missing.",
-        layout.NOT_MET: "Not in place yet. Give an owner (a role) and a target date.",
-        layout.NOT_APPLICABLE: (
+        MET: "The OPCC does this now and can show evidence. Counts towards the level.",
+        PARTIALLY_MET: "Some of it is in place. Does not count yet: say what is missing.",
+        NOT_MET: "Not in place yet. Give an owner (a role) and a target date.",
+        NOT_APPLICABLE: (
             "Does not apply to this OPCC. Counts towards the level only with a reason in "
             f"'{layout.CRITERION_COLUMNS['na_reason']}'; reasons are shown in the report so that "
             "they can be challenged."
@@ -421,7 +405,8 @@ def _start_sheet(
             "What it is",
             f"The {framework.title} ({framework.update}) helps the office of the police and crime "
             "commissioner (OPCC) meet the Public Sector Equality Duty of the Equality Act 2010 and "
-            "hold the force to account on equality. It has four sections: "
+            "hold the force to account on equality. It has "
+            f"{_count(len(framework.sections))} sections: "
             f"{sections}. Each section has themes, and each theme has criteria at three levels.",
             None,
         ),
@@ -450,7 +435,7 @@ def _start_sheet(
         ),
         ("", "", None),
         ("Statuses", "", _BOLD),
-        *((status, status_meaning[status], None) for status in layout.STATUSES),
+        *((status, status_meaning[status], None) for status in STATUSES),
         ("(blank)", "Not assessed yet. Does not count towards the level.", None),
         ("", "", None),
         ("Levels", "", _BOLD),
@@ -482,22 +467,24 @@ def _start_sheet(
         ("Generated", generated.strftime("%d/%m/%Y"), None),
     ]
     for row, (label, text, font) in enumerate(rows, start=1):
-        _put(ws, f"A{row}", label or None, alignment=_TOP)
-        _put(ws, f"B{row}", text or None, alignment=_WRAP)
+        sheets.put(ws, f"A{row}", label or None, alignment=_TOP)
+        sheets.put(ws, f"B{row}", text or None, alignment=_WRAP)
         if font is not None:
             ws[f"A{row}"].font = font
             ws[f"B{row}"].font = font
         if text:
-            _fit_row(ws, row, [(text, 100), (label, 26)])
-    _print_setup(ws, None)
+            sheets.fit_row(ws, row, [(text, 100), (label, 26)])
+    sheets.print_landscape(ws, None)
     _protect(ws)
 
 
 def _profile_sheet(book: Workbook, member: Mapping[str, str], year: str) -> None:
     ws = book.create_sheet(layout.PROFILE_SHEET)
     _widths(ws, (40, 70, 48))
-    _put(ws, "A1", "Profile", font=_TITLE)
-    _put(ws, "B1", "Fill in the yellow cells. Grey cells are filled in for you.", font=_ITALIC)
+    sheets.put(ws, "A1", "Profile", font=_TITLE)
+    sheets.put(
+        ws, "B1", "Fill in the yellow cells. Grey cells are filled in for you.", font=_ITALIC
+    )
     prefilled = {
         "opcc_code": member["code"],
         "policing_body": member["policing_body"],
@@ -529,13 +516,13 @@ def _profile_sheet(book: Workbook, member: Mapping[str, str], year: str) -> None
     )
     signoff = _date_validation(ws, "Sign-off date")
     for row, (key, label, is_prefilled) in enumerate(layout.PROFILE_FIELDS, start=3):
-        _put(ws, f"A{row}", label, font=_BOLD, alignment=_TOP)
+        sheets.put(ws, f"A{row}", label, font=_BOLD, alignment=_TOP)
         value = ws[f"B{row}"]
         if is_prefilled:
-            _put(ws, f"B{row}", str(prefilled[key]), fill=_DESCRIPTOR_FILL, alignment=_WRAP)
+            sheets.put(ws, f"B{row}", str(prefilled[key]), fill=_DESCRIPTOR_FILL, alignment=_WRAP)
         else:
             _input(value)
-            _put(ws, f"C{row}", notes.get(key), font=_ITALIC, alignment=_WRAP)
+            sheets.put(ws, f"C{row}", notes.get(key), font=_ITALIC, alignment=_WRAP)
         if key == "employees":
             employees.add(value.coordinate)
             value.number_format = "0"
@@ -543,39 +530,39 @@ def _profile_sheet(book: Workbook, member: Mapping[str, str], year: str) -> None
         elif key == "signoff_date":
             signoff.add(value.coordinate)
             _input(value, _DATE_STYLE)
-        _fit_row(ws, row, [(label, 40), (notes.get(key, ""), 48)])
+        sheets.fit_row(ws, row, [(label, 40), (notes.get(key, ""), 48)])
         height = ws.row_dimensions[row].height
         ws.row_dimensions[row].height = max(height, heights.get(key, 0), 30)
     ws.freeze_panes = "A3"
-    _print_setup(ws, "1:1")
+    sheets.print_landscape(ws, "1:1")
     _protect(ws)
 
 
 def _criterion_sheet(book: Workbook, section: framework_module.Section) -> None:
-    ws = book.create_sheet(layout.SECTION_SHEETS[section.number])
+    ws = book.create_sheet(section.sheet)
     widths = [_CRITERION_WIDTHS[key] for key in layout.CRITERION_COLUMNS]
     _widths(ws, [*widths, 10, 10])
     ws.column_dimensions[CHECK_LETTER].hidden = True
     ws.column_dimensions[READ_LETTER].hidden = True
     col = CRITERION_LETTERS
     last_letter = col["na_reason"]
-    _put(ws, "A1", f"Section {section.number}: {section.title}", font=_TITLE)
-    _put(
+    sheets.put(ws, "A1", f"Section {section.number}: {section.title}", font=_TITLE)
+    sheets.put(
         ws,
         f"{col['status']}1",
         "Fill in the yellow cells; choose each Status from the list.",
         font=_ITALIC,
     )
     for key, label in layout.CRITERION_COLUMNS.items():
-        _put(ws, f"{col[key]}{HEADER_ROW}", label, font=_HEADER_FONT, fill=_HEADER_FILL)
+        sheets.put(ws, f"{col[key]}{HEADER_ROW}", label, font=_HEADER_FONT, fill=_HEADER_FILL)
         ws[f"{col[key]}{HEADER_ROW}"].alignment = _WRAP
     ws.row_dimensions[HEADER_ROW].height = 33
     for letter, label in ((CHECK_LETTER, CHECK_LABEL), (READ_LETTER, READ_LABEL)):
-        _put(ws, f"{letter}{HEADER_ROW}", label, font=_HEADER_FONT, fill=_HEADER_FILL)
+        sheets.put(ws, f"{letter}{HEADER_ROW}", label, font=_HEADER_FONT, fill=_HEADER_FILL)
 
     statuses = _list_validation(
         ws,
-        layout.STATUSES,
+        STATUSES,
         "Status",
         "Choose Met, Partially met, Not met or Not applicable. Not applicable counts only with a "
         "reason in the last column. Leave blank if not assessed yet.",
@@ -585,35 +572,35 @@ def _criterion_sheet(book: Workbook, section: framework_module.Section) -> None:
     for theme in section.themes:
         for letter in CRITERION_LETTERS.values():
             ws[f"{letter}{row}"].fill = _THEME_FILL
-        _put(ws, f"A{row}", f"Theme {theme.number}: {theme.title}", font=_BOLD)
+        sheets.put(ws, f"A{row}", f"Theme {theme.number}: {theme.title}", font=_BOLD)
         ws.row_dimensions[row].height = 21
         row += 1
         for level in theme.levels:
             for letter in CRITERION_LETTERS.values():
                 ws[f"{letter}{row}"].fill = _DESCRIPTOR_FILL
-            _put(ws, f"A{row}", level.code, font=_ITALIC, alignment=_TOP)
-            _put(ws, f"B{row}", level.name, font=_ITALIC, alignment=_TOP)
-            _put(ws, f"{col['criterion_text']}{row}", level.descriptor, font=_ITALIC)
+            sheets.put(ws, f"A{row}", level.code, font=_ITALIC, alignment=_TOP)
+            sheets.put(ws, f"B{row}", level.name, font=_ITALIC, alignment=_TOP)
+            sheets.put(ws, f"{col['criterion_text']}{row}", level.descriptor, font=_ITALIC)
             ws[f"{col['criterion_text']}{row}"].alignment = _WRAP
-            _fit_row(ws, row, [(level.descriptor, _CRITERION_WIDTHS["criterion_text"])])
+            sheets.fit_row(ws, row, [(level.descriptor, _CRITERION_WIDTHS["criterion_text"])])
             row += 1
         first = row
         for criterion in theme.criteria:
-            _put(ws, f"{col['criterion_id']}{row}", criterion.id, style=_FRAMEWORK_STYLE)
-            _put(ws, f"{col['level']}{row}", criterion.level, style=_FRAMEWORK_STYLE)
-            _put(ws, f"{col['criterion_text']}{row}", criterion.text, style=_FRAMEWORK_STYLE)
+            sheets.put(ws, f"{col['criterion_id']}{row}", criterion.id, style=_FRAMEWORK_STYLE)
+            sheets.put(ws, f"{col['level']}{row}", criterion.level, style=_FRAMEWORK_STYLE)
+            sheets.put(ws, f"{col['criterion_text']}{row}", criterion.text, style=_FRAMEWORK_STYLE)
             for key in layout.CRITERION_INPUTS:
                 _input(
                     ws[f"{col[key]}{row}"], _DATE_STYLE if key == "target_date" else _INPUT_STYLE
                 )
             _formula(ws, f"{READ_LETTER}{row}", status_read_formula(row))
             _formula(ws, f"{CHECK_LETTER}{row}", status_check_formula(row))
-            _fit_row(ws, row, [(criterion.text, _CRITERION_WIDTHS["criterion_text"])])
+            sheets.fit_row(ws, row, [(criterion.text, _CRITERION_WIDTHS["criterion_text"])])
             row += 1
         statuses.add(f"{col['status']}{first}:{col['status']}{row - 1}")
         dates.add(f"{col['target_date']}{first}:{col['target_date']}{row - 1}")
         label = layout.COMMENTARY_LABEL.format(theme=theme.number)
-        _put(ws, f"A{row}", label, font=_BOLD, alignment=_WRAP)
+        sheets.put(ws, f"A{row}", label, font=_BOLD, alignment=_WRAP)
         _input(ws[f"{col['criterion_text']}{row}"])
         ws.row_dimensions[row].height = 75
         row += 2
@@ -622,7 +609,7 @@ def _criterion_sheet(book: Workbook, section: framework_module.Section) -> None:
     _coloured_words(ws, status_range, f"${READ_LETTER}{HEADER_ROW + 1}", STATUS_COLOURS)
     ws.freeze_panes = f"A{HEADER_ROW + 1}"
     ws.auto_filter.ref = f"A{HEADER_ROW}:{last_letter}{last}"
-    _print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")
+    sheets.print_landscape(ws, f"{HEADER_ROW}:{HEADER_ROW}")
     _protect(ws)
 
 
@@ -642,8 +629,8 @@ def _objectives_sheet(book: Workbook) -> None:
     letters = {
         key: get_column_letter(index) for index, key in enumerate(layout.OBJECTIVE_COLUMNS, start=1)
     }
-    _put(ws, "A1", "Equality objectives", font=_TITLE)
-    _put(
+    sheets.put(ws, "A1", "Equality objectives", font=_TITLE)
+    sheets.put(
         ws,
         f"{letters['related_themes']}1",
         "Specific, measurable objectives, published at least every four years. Related themes: "
@@ -651,7 +638,7 @@ def _objectives_sheet(book: Workbook) -> None:
         font=_ITALIC,
     )
     for key, label in layout.OBJECTIVE_COLUMNS.items():
-        _put(ws, f"{letters[key]}{HEADER_ROW}", label, font=_HEADER_FONT, fill=_HEADER_FILL)
+        sheets.put(ws, f"{letters[key]}{HEADER_ROW}", label, font=_HEADER_FONT, fill=_HEADER_FILL)
         ws[f"{letters[key]}{HEADER_ROW}"].alignment = _WRAP
     ws.row_dimensions[HEADER_ROW].height = 33
     progress = _list_validation(
@@ -663,14 +650,14 @@ def _objectives_sheet(book: Workbook) -> None:
     first = HEADER_ROW + 1
     last = HEADER_ROW + layout.OBJECTIVE_ROWS
     for row in range(first, last + 1):
-        _put(ws, f"{letters['number']}{row}", row - HEADER_ROW, style=_FRAMEWORK_STYLE)
+        sheets.put(ws, f"{letters['number']}{row}", row - HEADER_ROW, style=_FRAMEWORK_STYLE)
         for key in layout.OBJECTIVE_COLUMNS:
             if key != "number":
                 _input(ws[f"{letters[key]}{row}"])
         ws.row_dimensions[row].height = 48
     progress.add(f"{letters['progress']}{first}:{letters['progress']}{last}")
     ws.freeze_panes = f"A{first}"
-    _print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")
+    sheets.print_landscape(ws, f"{HEADER_ROW}:{HEADER_ROW}")
     _protect(ws)
 
 
@@ -685,9 +672,9 @@ def _scorecard_sheet(book: Workbook, framework: Framework) -> None:
         "Not applicable, with a reason",
         "Not applicable, no reason (does not count)",
     ]
-    _widths(ws, (9, 8, 56, 12, 11, 12, 11, 12, 11, 20, 14, 16))
-    _put(ws, "A1", "Scorecard", font=_TITLE)
-    _put(
+    _widths(ws, (9, 8, 56, *(12, 11) * len(LEVELS), 20, 14, 16))
+    sheets.put(ws, "A1", "Scorecard", font=_TITLE)
+    sheets.put(
         ws,
         "A2",
         "Updates as you fill in. A criterion counts when it is Met, or Not applicable with a "
@@ -697,13 +684,16 @@ def _scorecard_sheet(book: Workbook, framework: Framework) -> None:
     )
     header = _SCORECARD_HEADER_ROW
     for index, label in enumerate(headers, start=1):
-        cell = _put(ws, f"{get_column_letter(index)}{header}", label, font=_HEADER_FONT)
+        cell = sheets.put(ws, f"{get_column_letter(index)}{header}", label, font=_HEADER_FONT)
         cell.fill = _HEADER_FILL
         cell.alignment = _WRAP
     ws.row_dimensions[header].height = 48
     counted = {level: get_column_letter(4 + 2 * i) for i, level in enumerate(LEVELS)}
     totals = {level: get_column_letter(5 + 2 * i) for i, level in enumerate(LEVELS)}
-    level_col, claimed_col, unreasoned_col = "J", "K", "L"
+    # After Section, Theme, Title and two columns per level: the level, then the N/A counts.
+    level_col, claimed_col, unreasoned_col = (
+        get_column_letter(4 + 2 * len(LEVELS) + offset) for offset in range(3)
+    )
     centred = Alignment(horizontal="center", vertical="top")
 
     def level_formula(row: int) -> str:
@@ -713,14 +703,14 @@ def _scorecard_sheet(book: Workbook, framework: Framework) -> None:
         return "=" + formula
 
     def label_row(row: int, section: int, theme: int | None, title: str) -> None:
-        _put(ws, f"A{row}", section, alignment=centred)
-        _put(ws, f"B{row}", theme, alignment=centred)
-        _put(ws, f"C{row}", title, alignment=_WRAP)
-        _fit_row(ws, row, [(title, 56)])
+        sheets.put(ws, f"A{row}", section, alignment=centred)
+        sheets.put(ws, f"B{row}", theme, alignment=centred)
+        sheets.put(ws, f"C{row}", title, alignment=_WRAP)
+        sheets.fit_row(ws, row, [(title, 56)])
 
     row = header + 1
     for section in framework.sections:
-        sheet = layout.SECTION_SHEETS[section.number].replace("'", "''")
+        sheet = section.sheet.replace("'", "''")
         id_col = CRITERION_LETTERS["criterion_id"]
         ids = f"'{sheet}'!${id_col}:${id_col}"
         checks = f"'{sheet}'!${CHECK_LETTER}:${CHECK_LETTER}"
@@ -735,7 +725,7 @@ def _scorecard_sheet(book: Workbook, framework: Framework) -> None:
                     f"{counted[level.name]}{theme_row}",
                     f'=COUNTIFS({ids},"{level.code}.*",{checks},">0")',
                 )
-                _put(ws, f"{totals[level.name]}{theme_row}", len(level.criteria))
+                sheets.put(ws, f"{totals[level.name]}{theme_row}", len(level.criteria))
             _formula(ws, f"{level_col}{theme_row}", level_formula(theme_row), font=_BOLD)
             for column, check in ((claimed_col, 1), (unreasoned_col, -1)):
                 _formula(
@@ -757,22 +747,22 @@ def _scorecard_sheet(book: Workbook, framework: Framework) -> None:
     _coloured_words(ws, level_range, f"LOWER({level_col}{header + 1})", LEVEL_COLOURS)
 
     row += 1
-    _put(ws, f"C{row}", "Themes at each level", font=_BOLD)
+    sheets.put(ws, f"C{row}", "Themes at each level", font=_BOLD)
     theme_levels = f"${level_col}${header + 1}:${level_col}${last_row}"
     theme_numbers = f"$B${header + 1}:$B${last_row}"
     for offset, name in enumerate(LEVEL_LADDER, start=1):
-        _put(ws, f"C{row + offset}", name)
+        sheets.put(ws, f"C{row + offset}", name)
         _formula(ws, f"D{row + offset}", f'=COUNTIFS({theme_levels},"{name}",{theme_numbers},">0")')
     ws.freeze_panes = f"D{header + 1}"
-    _print_setup(ws, f"{header}:{header}")
+    sheets.print_landscape(ws, f"{header}:{header}")
     _protect(ws)
 
 
 def _metadata_sheet(book: Workbook, metadata: Mapping[str, str]) -> None:
     ws = book.create_sheet(layout.META_SHEET)
     for row, key in enumerate(layout.META_KEYS, start=1):
-        _put(ws, f"A{row}", key)
-        _put(ws, f"B{row}", metadata[key])
+        sheets.put(ws, f"A{row}", key)
+        sheets.put(ws, f"B{row}", metadata[key])
     _widths(ws, (22, 70))
     ws.sheet_state = "veryHidden"
     _protect(ws)
@@ -786,15 +776,14 @@ def _properties(
     metadata: Mapping[str, str],
     generated: dt.date,
 ) -> None:
-    stamp = dt.datetime.combine(generated, dt.time())
-    props = book.properties
-    props.title = f"Equality Framework self-assessment {year}: {member['policing_body']}"
-    props.subject = f"{framework.title}, edition {framework.edition}"
-    props.creator = AUTHOR
-    props.lastModifiedBy = AUTHOR
-    props.keywords = f"equality; self-assessment; {member['code']}; {year}"
-    props.description = f"Template {layout.TEMPLATE_ID} version {layout.TEMPLATE_VERSION}"
-    props.created = stamp
-    props.modified = stamp
+    sheets.set_properties(
+        book,
+        author=AUTHOR,
+        stamp=generated,
+        title=f"Equality Framework self-assessment {year}: {member['policing_body']}",
+        subject=f"{framework.title}, edition {framework.edition}",
+        keywords=f"equality; self-assessment; {member['code']}; {year}",
+        description=f"Template {layout.TEMPLATE_ID} version {layout.TEMPLATE_VERSION}",
+    )
     for key in layout.META_KEYS:
         book.custom_doc_props.append(StringProperty(name=key, value=metadata[key]))

@@ -20,9 +20,9 @@ from openpyxl import Workbook
 from openpyxl.packaging.custom import CustomPropertyList
 from test_ingest import edit, filled_return, rezip, row_number
 
-from pipeline import framework, layout, workbook
+from pipeline import framework, layout, vocabulary, workbook
 from pipeline.members import load_members
-from pipeline.validate import ACCEPTED, REJECTED, SUPERSEDED, WITH_WARNINGS
+from pipeline.vocabulary import ACCEPTED, REJECTED, SUPERSEDED, WITH_WARNINGS
 
 YEAR = "2025-26"
 GENERATED = dt.date(2025, 4, 1)
@@ -215,13 +215,13 @@ def _delete_rows(book: Workbook) -> None:
 def _duplicate_rows(book: Workbook) -> None:
     ws = book[layout.SECTION_SHEETS[2]]
     copy = [cell.value for cell in ws[row_number(ws, "6.1.a")]][:9]
-    ws.append([*copy[:3], layout.NOT_MET, "Second thoughts"])
+    ws.append([*copy[:3], vocabulary.NOT_MET, "Second thoughts"])
 
 
 def _edit_ids(book: Workbook) -> None:
     ws = book[layout.SECTION_SHEETS[3]]
     ws.cell(row=row_number(ws, "11.2.b"), column=1).value = "11.2b"
-    ws.append(["99.9.z", None, "Our own extra criterion", layout.MET, "Yes"])
+    ws.append(["99.9.z", None, "Our own extra criterion", vocabulary.MET, "Yes"])
 
 
 def _formulas_as_typed(book: Workbook) -> None:

@@ -6,7 +6,7 @@ import io
 import pytest
 from click.testing import CliRunner
 
-from pipeline import __version__, framework
+from pipeline import __version__, framework, vocabulary
 from pipeline.cli import main
 
 
@@ -67,7 +67,7 @@ def test_framework_csv_equals_the_loaded_framework(run):
     expected = framework.load().frame
     assert [r["criterion_id"] for r in rows] == expected["criterion_id"].tolist()
     assert [r["text"] for r in rows] == expected["text"].tolist()
-    assert {r["level"] for r in rows} == set(framework.LEVELS)
+    assert {r["level"] for r in rows} == set(vocabulary.LEVELS)
 
 
 def test_framework_markdown_for_one_theme(run):

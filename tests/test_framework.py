@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline import framework
+from pipeline import framework, vocabulary
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "framework"
 SOURCE = SHARED / "apcc-equality-framework-2024-25.json"
@@ -29,7 +29,7 @@ def test_default_edition_has_the_framework_shape():
     assert fw.edition == "2024-25"
     assert len(fw.sections) == 4
     assert [t.number for t in fw.themes] == list(range(1, 17))
-    assert all([lv.name for lv in t.levels] == list(framework.LEVELS) for t in fw.themes)
+    assert all([lv.name for lv in t.levels] == list(vocabulary.LEVELS) for t in fw.themes)
     assert len(fw.criteria) == 218
     assert fw.theme(3).level("Achieving").criteria[1].id == "3.2.b"
 
@@ -141,3 +141,12 @@ def test_not_yaml_is_a_clear_error(tmp_path):
     path.write_text("sections: [unclosed", encoding="utf-8")
     with pytest.raises(framework.FrameworkError, match="not valid YAML"):
         framework.load_file(path)
+
+
+def test_the_reading_table_of_one_theme_or_all():
+    fw = framework.load()
+    table = fw.table()
+    assert len(table) == len(fw.criteria) and "level_rank" not in table.columns
+    assert set(fw.table(9)["theme"]) == {9}
+    with pytest.raises(KeyError, match="themes are 1 to 16"):
+        fw.table(17)

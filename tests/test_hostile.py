@@ -40,7 +40,7 @@ from pipeline import framework, ingest, workbook
 from pipeline.cli import main
 from pipeline.members import load_members
 from pipeline.problems import where
-from pipeline.validate import ACCEPTED, REJECTED, SUPERSEDED, WITH_WARNINGS
+from pipeline.vocabulary import ACCEPTED, REJECTED, SUPERSEDED, WITH_WARNINGS
 
 RUN = ["--date", "2026-05-01", "--year", YEAR]
 #: Problems that point at one cell: their rows must name the sheet and the cell.

@@ -20,7 +20,7 @@ from conftest import convert, needs_libreoffice, recalculate
 from openpyxl import Workbook, load_workbook
 from openpyxl.packaging.custom import CustomPropertyList
 
-from pipeline import framework, ingest, layout, normalise
+from pipeline import framework, ingest, layout, normalise, vocabulary
 from pipeline.fill import fill_workbook
 from pipeline.returns import COMMENTARY_COLUMNS, OBJECTIVE_COLUMNS, RESPONSE_COLUMNS
 from pipeline.workbook import HEADER_ROW
@@ -77,7 +77,7 @@ def complete_answers() -> tuple[dict[str, object], dict[str, dict[str, object]]]
     """A return with nothing to warn about: everything Met with evidence, one Not applicable
     with a reason, and one theme's Advancing criteria Not met with an owner and a future date."""
     fw = framework.load()
-    statuses: dict[str, object] = {c.id: layout.MET for c in fw.criteria}
+    statuses: dict[str, object] = {c.id: vocabulary.MET for c in fw.criteria}
     answers = {
         c.id: {
             "evidence": f"Board minutes recording {c.id}",
@@ -87,9 +87,9 @@ def complete_answers() -> tuple[dict[str, object], dict[str, dict[str, object]]]
         for c in fw.criteria
     }
     for criterion in fw.theme(OPEN_THEME).level("Advancing").criteria:
-        statuses[criterion.id] = layout.NOT_MET
+        statuses[criterion.id] = vocabulary.NOT_MET
         answers[criterion.id]["target_date"] = dt.date(2026, 12, 31)
-    statuses[NOT_APPLICABLE_ID] = layout.NOT_APPLICABLE
+    statuses[NOT_APPLICABLE_ID] = vocabulary.NOT_APPLICABLE
     answers[NOT_APPLICABLE_ID]["na_reason"] = "The force area has no youth justice service."
     return statuses, answers
 
@@ -234,12 +234,12 @@ def test_a_complete_return_is_read_in_full(complete, fw):
     assert set(responses["opcc_code"]) == {"kent"}
     assert pd.api.types.is_datetime64_any_dtype(responses["target_date"])
     by_id = responses.set_index("criterion_id")
-    assert by_id.loc["3.2.b", "status"] == layout.MET
+    assert by_id.loc["3.2.b", "status"] == vocabulary.MET
     assert by_id.loc["3.2.b", "evidence"] == "Board minutes recording 3.2.b"
     assert by_id.loc["3.2.b", "sheet"] == layout.SECTION_SHEETS[1]
     assert by_id.loc[NOT_APPLICABLE_ID, "na_reason"].startswith("The force area")
     open_ids = [c.id for c in fw.theme(OPEN_THEME).level("Advancing").criteria]
-    assert (by_id.loc[open_ids, "status"] == layout.NOT_MET).all()
+    assert (by_id.loc[open_ids, "status"] == vocabulary.NOT_MET).all()
     assert (by_id.loc[open_ids, "target_date"] == pd.Timestamp(2026, 12, 31)).all()
     assert (by_id.loc[open_ids, "target_date_raw"] == "2026-12-31").all()
 
@@ -290,9 +290,9 @@ def _sort_rows(book: Workbook) -> None:
 
 def _filter_rows(book: Workbook) -> None:
     ws = book[layout.SECTION_SHEETS[4]]
-    ws.auto_filter.add_filter_column(3, [layout.MET])
+    ws.auto_filter.add_filter_column(3, [vocabulary.MET])
     for row in range(HEADER_ROW + 1, ws.max_row + 1):
-        if ws.cell(row=row, column=4).value != layout.MET:
+        if ws.cell(row=row, column=4).value != vocabulary.MET:
             ws.row_dimensions[row].hidden = True
 
 
@@ -388,10 +388,10 @@ def test_edited_text_on_a_row_without_its_id_is_still_found(complete, tmp_path, 
         row = row_number(ws, "6.2.c")
         ws.cell(row=row, column=1).value = None
         ws.cell(row=row, column=3).value = fw.frame.set_index("criterion_id").text["6.2.c"][:-12]
-        ws.cell(row=row, column=4).value = layout.NOT_MET
+        ws.cell(row=row, column=4).value = vocabulary.NOT_MET
 
     found, problems = read(edit(complete, damage, tmp_path / "edited.xlsx"))
-    assert found.responses.set_index("criterion_id").loc["6.2.c", "status"] == layout.NOT_MET
+    assert found.responses.set_index("criterion_id").loc["6.2.c", "status"] == vocabulary.NOT_MET
     assert "6.2.c" in only(problems, "W118").message
 
 
@@ -408,7 +408,7 @@ def _google_sheets_export(book: Workbook) -> None:
                     cell.number_format = "General"
                 elif isinstance(cell.value, int) and not isinstance(cell.value, bool):
                     cell.value = float(cell.value)
-                elif cell.value == layout.NOT_MET:
+                elif cell.value == vocabulary.NOT_MET:
                     cell.value = "not met "
 
 
@@ -587,17 +587,17 @@ def test_duplicated_rows_keep_the_first_filled_one(complete, tmp_path):
         ws = book[layout.SECTION_SHEETS[2]]
         source = row_number(ws, "6.1.a")
         copy = [cell.value for cell in ws[source]][:9]
-        ws.append([*copy[:3], layout.NOT_MET])
+        ws.append([*copy[:3], vocabulary.NOT_MET])
         ws.cell(row=source, column=4).value = None  # the original emptied: the copy is the answer
         for column in range(5, 10):
             ws.cell(row=source, column=column).value = None
-        ws.append(["6.1.b", None, "repeated", layout.NOT_MET])
+        ws.append(["6.1.b", None, "repeated", vocabulary.NOT_MET])
 
     path = edit(complete, damage, tmp_path / "dup.xlsx")
     found, problems = read(path)
     by_id = found.responses.set_index("criterion_id")
-    assert by_id.loc["6.1.a", "status"] == layout.NOT_MET
-    assert by_id.loc["6.1.b", "status"] == layout.MET
+    assert by_id.loc["6.1.a", "status"] == vocabulary.NOT_MET
+    assert by_id.loc["6.1.b", "status"] == vocabulary.MET
     assert codes(problems) == ["W117", "W117"]
     ws = load_workbook(path)[layout.SECTION_SHEETS[2]]
     first = next(p for p in problems if "6.1.a" in p.message)
@@ -610,11 +610,11 @@ def test_edited_ids_are_matched_by_text_and_unknown_rows_reported(complete, tmp_
         ws = book[layout.SECTION_SHEETS[3]]
         ws.cell(row=row_number(ws, "11.2.b"), column=1).value = "11.2b"
         ws.cell(row=row_number(ws, "12.1.a"), column=1).value = "12.1.b"  # another's id
-        ws.append(["99.9.z", None, "Our own extra criterion", layout.MET, "Yes"])
+        ws.append(["99.9.z", None, "Our own extra criterion", vocabulary.MET, "Yes"])
 
     found, problems = read(edit(complete, damage, tmp_path / "ids.xlsx"))
     by_id = found.responses.set_index("criterion_id")
-    assert by_id.loc["11.2.b", "status"] == layout.MET
+    assert by_id.loc["11.2.b", "status"] == vocabulary.MET
     assert by_id.loc["12.1.b", "sheet"] != ""
     assert codes(problems) == ["W118", "W119"]
     assert "11.2.b, 12.1.a" in only(problems, "W118").message
@@ -673,7 +673,7 @@ def test_control_characters_emoji_welsh_and_right_to_left_text(complete, tmp_pat
     found, problems = read(path)
     by_id = found.responses.set_index("criterion_id")
     assert by_id.loc["2.1.a", "evidence"] == "Board minutes"
-    assert by_id.loc["2.1.b", "status"] == layout.MET
+    assert by_id.loc["2.1.b", "status"] == vocabulary.MET
     assert by_id.loc["2.1.c", "evidence"] == welsh
     assert found.profile["lead_role"] == "Pennaeth Polisi"
     assert problems == []
@@ -830,3 +830,14 @@ def test_reading_is_quick(complete):
     for _ in range(5):
         read(complete)
     assert (dt.datetime.now() - clock).total_seconds() / 5 < 1.0
+
+
+def test_a_passwords_file_is_read_or_refused_with_the_fix(tmp_path):
+    good = tmp_path / "passwords.csv"
+    good.write_text("code,password\nkent, Secret1\n\nessex,a,b\n", encoding="utf-8")
+    assert ingest.load_passwords(good) == {"kent": " Secret1", "essex": "a"}
+    assert ingest.load_passwords(None) == {}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("kent\n", encoding="utf-8")
+    with pytest.raises(ingest.PasswordsError, match="'member code,password'"):
+        ingest.load_passwords(bad)

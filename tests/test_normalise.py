@@ -8,24 +8,24 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline import layout, normalise
+from pipeline import normalise, vocabulary
 
 
 @pytest.mark.parametrize(
     ("typed", "status"),
     [
-        ("Met", layout.MET),
-        ("met", layout.MET),
-        ("  MET ", layout.MET),
-        ("Partially  met", layout.PARTIALLY_MET),
-        ("partly met", layout.PARTIALLY_MET),
-        ("Not met", layout.NOT_MET),
-        ("NOT MET", layout.NOT_MET),
-        ("N/A", layout.NOT_APPLICABLE),
-        ("n/a", layout.NOT_APPLICABLE),
-        ("NA", layout.NOT_APPLICABLE),
-        ("Not Applicable", layout.NOT_APPLICABLE),
-        ("Met\u00a0", layout.MET),  # a non-breaking space pasted from a web page
+        ("Met", vocabulary.MET),
+        ("met", vocabulary.MET),
+        ("  MET ", vocabulary.MET),
+        ("Partially  met", vocabulary.PARTIALLY_MET),
+        ("partly met", vocabulary.PARTIALLY_MET),
+        ("Not met", vocabulary.NOT_MET),
+        ("NOT MET", vocabulary.NOT_MET),
+        ("N/A", vocabulary.NOT_APPLICABLE),
+        ("n/a", vocabulary.NOT_APPLICABLE),
+        ("NA", vocabulary.NOT_APPLICABLE),
+        ("Not Applicable", vocabulary.NOT_APPLICABLE),
+        ("Met\u00a0", vocabulary.MET),  # a non-breaking space pasted from a web page
     ],
 )
 def test_accepted_status_variants(typed, status):
@@ -43,7 +43,7 @@ def test_blank_status_is_not_assessed_not_invalid(blank):
 
 
 def test_every_layout_variant_is_accepted():
-    for status, variants in layout.STATUS_VARIANTS.items():
+    for status, variants in vocabulary.STATUS_VARIANTS.items():
         for variant in variants:
             assert normalise.canonical_status(variant.upper()) == (status, True)
 
@@ -153,7 +153,7 @@ def test_member_codes(typed, code):
     [("2025-26", "2025-26"), ("2025/26", "2025-26"), ("2025-2026", "2025-26"), ("2025-27", "")],
 )
 def test_reporting_years(typed, year):
-    assert normalise.reporting_year(typed) == year
+    assert vocabulary.parse_year(typed) == year
 
 
 @pytest.mark.parametrize(

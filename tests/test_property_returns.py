@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from test_ingest import filled_return
 
-from pipeline import framework, layout, scoring, validate, workbook
+from pipeline import framework, layout, scoring, validate, vocabulary, workbook
 from pipeline.members import load_members
 from pipeline.problems import ERROR
 
@@ -59,7 +59,7 @@ VALUES = st.one_of(
     st.datetimes(min_value=dt.datetime(1900, 3, 1)),
     st.text(st.characters(blacklist_categories=("Cs",)), max_size=60).map(_excel_text),
     st.sampled_from(TRICKY),
-    st.sampled_from(layout.STATUSES + layout.PROGRESS_VALUES),
+    st.sampled_from(vocabulary.STATUSES + layout.PROGRESS_VALUES),
 )
 
 

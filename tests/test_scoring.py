@@ -10,7 +10,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import framework, national, scoring
+from pipeline import framework, national, scoring, vocabulary
 from pipeline.returns import RESPONSE_COLUMNS
 
 FW = framework.load()
@@ -101,7 +101,7 @@ def test_all_met_puts_every_theme_and_section_at_advancing():
     assert scores.next_steps.empty
     assert scores.not_applicable.empty
     # Progress columns: satisfied equals the framework's own count at every level.
-    for level in framework.LEVELS:
+    for level in vocabulary.LEVELS:
         counts = CRITERIA[CRITERIA["level"] == level].groupby("theme").size()
         assert themes[f"{level.lower()}_total"].tolist() == counts.tolist()
         assert themes[f"{level.lower()}_satisfied"].tolist() == counts.tolist()
@@ -282,7 +282,7 @@ def test_frames_have_the_documented_columns_for_equality_score():
     ]
     assert list(scores.next_steps.columns) == scoring.NEXT_STEP_COLUMNS
     assert list(scores.not_applicable.columns) == scoring.NOT_APPLICABLE_COLUMNS
-    assert set(scores.themes["level"]) <= set(framework.LEVEL_LADDER)
+    assert set(scores.themes["level"]) <= set(vocabulary.LEVEL_LADDER)
     assert scores.themes["theme_title"].iloc[1] == FW.theme(2).title
     assert scores.sections["section_title"].tolist() == [s.title for s in FW.sections]
 
@@ -384,10 +384,10 @@ def test_levels_follow_the_cumulative_rule(first, second):
         for theme in FW.themes:
             row = themes[themes["theme"] == theme.number].iloc[0]
             rank = int(row["level_rank"])
-            assert row["level"] == framework.LEVEL_LADDER[rank]
+            assert row["level"] == vocabulary.LEVEL_LADDER[rank]
             below = [c.id for lv in theme.levels[:rank] for c in lv.criteria]
             assert all(ok[cid] for cid in below)
-            if rank < len(framework.LEVELS):
+            if rank < len(vocabulary.LEVELS):
                 assert not all(ok[c.id] for c in theme.levels[rank].criteria)
         sections = scores.sections[scores.sections["opcc_code"] == code]
         for section in FW.sections:

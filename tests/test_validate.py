@@ -23,7 +23,7 @@ from test_ingest import (
     row_number,
 )
 
-from pipeline import layout, problems, scoring, validate
+from pipeline import layout, problems, scoring, validate, vocabulary
 from pipeline.problems import Code
 from pipeline.returns import RESPONSE_COLUMNS
 
@@ -76,9 +76,9 @@ def test_invalid_statuses_are_reported_where_they_are_and_scored_not_assessed(
     by_id = found.responses.set_index("criterion_id")
     assert by_id.loc["3.2.b", ["status", "status_raw"]].tolist() == ["", "Done"]
     assert by_id.loc["3.2.c":"3.2.e", "status"].tolist() == [
-        layout.MET,
-        layout.NOT_APPLICABLE,
-        layout.PARTIALLY_MET,
+        vocabulary.MET,
+        vocabulary.NOT_APPLICABLE,
+        vocabulary.PARTIALLY_MET,
     ]
     themes = scoring.score(found.responses, fw).themes.set_index("theme")
     assert themes.loc[3, "level"] == "Developing"  # 3.2.b (and 3.2.e) do not count

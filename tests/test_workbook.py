@@ -14,10 +14,10 @@ from click.testing import CliRunner
 from conftest import GENERATED, needs_libreoffice, recalculate
 from openpyxl import load_workbook
 
-from pipeline import ingest, layout, scoring, workbook
+from pipeline import ingest, layout, scoring, vocabulary, workbook
 from pipeline.cli import main
 from pipeline.fill import fill_workbook
-from pipeline.framework import LEVEL_LADDER, LEVELS, NOT_YET
+from pipeline.vocabulary import LEVEL_LADDER, LEVELS, NOT_YET
 
 CRITERION_ID = re.compile(r"^\d+\.[123]\.[a-z]$")
 SHEETS = [
@@ -203,7 +203,7 @@ def test_status_and_target_date_validations_cover_every_criterion_row(book):
         ws = book[name]
         for cid, row in criterion_rows(ws).items():
             status = validation_for(ws, f"{letters['status']}{row}")
-            assert status.type == "list" and list_values(status) == list(layout.STATUSES), cid
+            assert status.type == "list" and list_values(status) == list(vocabulary.STATUSES), cid
             assert status.errorStyle == "stop" and status.showErrorMessage
             assert status.showInputMessage and "Not applicable" in status.prompt
             target = validation_for(ws, f"{letters['target_date']}{row}")
@@ -251,9 +251,9 @@ def test_status_colours_keep_the_word_readable(book):
         if str(cf.sqref).startswith(workbook.CRITERION_LETTERS["status"])
         for rule in cf.rules
     ]
-    assert len(rules) == len(layout.STATUSES)
-    for status, rule in zip(layout.STATUSES, rules, strict=True):
-        assert f'"{layout.STATUS_VARIANTS[status][0]}"' in rule.formula[0]
+    assert len(rules) == len(vocabulary.STATUSES)
+    for status, rule in zip(vocabulary.STATUSES, rules, strict=True):
+        assert f'"{vocabulary.STATUS_VARIANTS[status][0]}"' in rule.formula[0]
         fill = rule.dxf.fill.fgColor.rgb
         text = rule.dxf.font.color.rgb
         lighter, darker = sorted((_luminance(fill), _luminance(text)), reverse=True)
@@ -305,7 +305,7 @@ def test_start_sheet_shows_return_details_as_given_and_never_as_formulas(make_wo
     for needle in (
         f"{layout.TEMPLATE_ID} version {layout.TEMPLATE_VERSION}",
         fw.edition,
-        *layout.STATUSES,
+        *vocabulary.STATUSES,
         *LEVELS,
         NOT_YET,
         "cumulative",
@@ -367,7 +367,7 @@ def test_generate_workbooks_names_files_and_rejects_bad_requests(member_list, tm
 )
 def test_default_year_is_the_financial_year(day, year):
     assert workbook.default_year(day) == year
-    assert layout.is_valid_year(year)
+    assert vocabulary.is_valid_year(year)
 
 
 def test_cli_writes_the_named_members_and_explains_mistakes(tmp_path):
@@ -586,7 +586,7 @@ def test_metadata_ids_validations_and_protection_survive_a_libreoffice_save(roun
         ids.update(rows)
         for row in rows.values():
             status = validation_for(ws, f"{letters['status']}{row}")
-            assert list_values(status) == list(layout.STATUSES)
+            assert list_values(status) == list(vocabulary.STATUSES)
             assert validation_for(ws, f"{letters['target_date']}{row}").type == "date"
             assert not ws[f"{letters['status']}{row}"].protection.locked
             assert ws[f"{letters['criterion_text']}{row}"].protection.locked

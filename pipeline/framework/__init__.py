@@ -7,7 +7,6 @@ lives in `apcc-<edition>.yaml` beside this module and code never spells out a cr
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib import resources
@@ -16,14 +15,16 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-LEVELS: tuple[str, ...] = ("Developing", "Achieving", "Advancing")
-NOT_YET = "Not yet Developing"
-#: Every level a theme or section can stand at, lowest first; rank 0 is "Not yet Developing".
-LEVEL_LADDER: tuple[str, ...] = (NOT_YET, *LEVELS)
-LEVEL_RANK: dict[str, int] = {name: rank for rank, name in enumerate(LEVEL_LADDER)}
+from pipeline.vocabulary import CRITERION_ID, LEVEL_RANK, LEVELS
+
+# Kept importable from here for modules that have not moved to `vocabulary` yet.
+from pipeline.vocabulary import LEVEL_LADDER as LEVEL_LADDER
+from pipeline.vocabulary import NOT_YET as NOT_YET
 
 DEFAULT_EDITION = "2024-25"
-_CRITERION_ID = re.compile(r"^(\d+)\.([123])\.([a-z])$")
+#: Excel's limit on a sheet name, and the characters it refuses in one.
+SHEET_NAME_LIMIT = 31
+_SHEET_FORBIDDEN = set("[]:*?/\\")
 
 FRAME_COLUMNS = [
     "section",
@@ -80,6 +81,8 @@ class Section:
     number: int
     title: str
     themes: tuple[Theme, ...]
+    #: The workbook sheet that holds the section's criteria ("1 Communities").
+    sheet: str = ""
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,16 @@ class Framework:
             for criterion in level.criteria
         ]
         return pd.DataFrame(rows, columns=FRAME_COLUMNS)
+
+    def table(self, theme: int | None = None) -> pd.DataFrame:
+        """The criteria for a person to read (every column but the rank), or one theme's.
+
+        Raises KeyError, saying which themes there are, for a theme the edition lacks.
+        """
+        if theme is not None:
+            self.theme(theme)
+        frame = self.frame if theme is None else self.frame[self.frame["theme"] == theme]
+        return frame[[c for c in FRAME_COLUMNS if c != "level_rank"]]
 
     @cached_property
     def checksum(self) -> str:
@@ -207,15 +220,20 @@ def _build(data: object, problems: list[str]) -> Framework | None:
                 themes.append(theme)
         if not themes:
             problems.append(f"{s_where}: has no themes.")
-        sections.append(
-            Section(
-                number=int(raw_section.get("number", s_index)),
-                title=_text(raw_section.get("title"), f"{s_where} title", problems),
-                themes=tuple(themes),
+        number = int(raw_section.get("number", s_index))
+        title = _text(raw_section.get("title"), f"{s_where} title", problems)
+        sheet = str(raw_section.get("sheet") or f"{number} {title}").strip()
+        if len(sheet) > SHEET_NAME_LIMIT or any(c in sheet for c in _SHEET_FORBIDDEN):
+            problems.append(
+                f"{s_where}: the sheet name {sheet!r} must be at most {SHEET_NAME_LIMIT} "
+                "characters, without any of [ ] : * ? / \\ (give a shorter 'sheet')."
             )
-        )
+        sections.append(Section(number=number, title=title, themes=tuple(themes), sheet=sheet))
     if not sections:
         problems.append("the file has no sections.")
+    sheets = [s.sheet.casefold() for s in sections]
+    if len(set(sheets)) != len(sheets):
+        problems.append("two sections have the same sheet name.")
     numbers = [t.number for s in sections for t in s.themes]
     if numbers != list(range(1, len(numbers) + 1)):
         problems.append(f"themes must be numbered 1, 2, 3, ... in order; found {numbers}.")
@@ -257,7 +275,7 @@ def _build_theme(
         for raw_criterion in raw_level.get("criteria") or []:
             cid = str(raw_criterion.get("id", ""))
             c_where = f"criterion {cid or '(no id)'} in {where} {name}"
-            match = _CRITERION_ID.match(cid)
+            match = CRITERION_ID.match(cid)
             if not match or (int(match[1]), int(match[2])) != (number, rank):
                 problems.append(f"{c_where}: the id must look like '{number}.{rank}.<letter>'.")
             if cid in seen_ids:

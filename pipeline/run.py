@@ -7,6 +7,7 @@ was read and written, so that a run can be audited and repeated.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -27,6 +28,7 @@ from pipeline import (
     demo,
     feedback,
     ingest,
+    manifest,
     problems,
     report,
     scoring,
@@ -36,8 +38,9 @@ from pipeline import (
 from pipeline import (
     framework as framework_module,
 )
+from pipeline import outputs as output_files
 from pipeline.members import load_members
-from pipeline.outputs import sha256_file, write_bytes_atomically
+from pipeline.outputs import display_name, sha256_file, write_bytes_atomically
 
 #: Called as progress(step, done, total) while the run works.
 Progress = Callable[[str, int, int], None]
@@ -58,6 +61,9 @@ class RunResult:
     outputs: dict[str, list[Path]]
     demo_description: str = ""
     report_outcomes: list = field(default_factory=list)
+    #: What happened to the other outputs people may edit (summary, benchmark, feedback).
+    output_outcomes: list = field(default_factory=list)
+    skipped: int = 0
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -99,24 +105,31 @@ def run(
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
-    paths = validate.discover([Path(input_dir)]) if Path(input_dir).exists() else []
+    paths, skipped = validate.scan([Path(input_dir)]) if Path(input_dir).exists() else ([], [])
     scratch = None
     demo_set = None
     if not paths:
+        skipped = []
         scratch = Path(tempfile.mkdtemp(prefix="equality-demo-"))
         demo_year = year or workbook.default_year(generated)
         demo_set = demo.make_demo_returns(
             scratch, year=demo_year, members=members, framework=framework
         )
         paths = validate.discover([scratch])
+    out_dir = None
+    held = contextlib.ExitStack()
     try:
+        _ensure_writable(Path(out_root))
+        held.enter_context(output_files.locked(Path(out_root)))
         options = {"year": year, "passwords": passwords, "max_unzipped_bytes": max_unzipped_bytes}
         checked = _check_all(paths, members, options, workers, progress)
         run_year = year or _most_common_year(checked) or workbook.default_year(generated)
-        batch = validate.resolve(_only_year(checked, run_year))
+        not_read = [(path, None, [problem]) for path, problem in skipped]
+        batch = validate.resolve([*_only_year(checked, run_year), *not_read])
         timings["validate"] = time.perf_counter() - clock
         out_dir = Path(out_root) / run_year
         _ensure_writable(out_dir)
+        _remove_temporaries(out_dir)
 
         clock = time.perf_counter()
         scores = scoring.score(batch.responses, framework)
@@ -140,16 +153,27 @@ def run(
         timings["reports"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
-        outputs["feedback"] = sorted(feedback.write_feedback(batch, out_dir / "feedback"))
-        summary = out_dir / "validation-summary.xlsx"
-        outputs["validation summary"] = [feedback.write_validation_summary(batch, summary)]
+        kept: list[manifest.Outcome] = []
+        records = manifest.Manifest.load(out_dir / "feedback")
+        for name, write in feedback.feedback_jobs(batch):
+            kept.append(records.write(name, write, force=force))
+        if kept:
+            records.save()
+        outputs["feedback"] = sorted(o.path for o in kept)
+        records = manifest.Manifest.load(out_dir)
+        summary = records.write(
+            feedback.SUMMARY_NAME,
+            lambda tmp: feedback.write_validation_summary(batch, tmp),
+            force=force,
+        )
+        outputs["validation summary"] = [summary.path]
         timings["feedback"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
-        bench = out_dir / f"equality-benchmark-{run_year}.xlsx"
-        outputs["benchmark"] = [
-            benchmark.write_benchmark(
-                bench,
+        bench = records.write(
+            f"equality-benchmark-{run_year}.xlsx",
+            lambda tmp: benchmark.write_benchmark(
+                tmp,
                 members=members,
                 returns_log=batch.log,
                 scores=scores,
@@ -158,8 +182,12 @@ def run(
                 framework=framework,
                 year=run_year,
                 generated=generated,
-            )
-        ]
+            ),
+            force=force,
+        )
+        records.save()
+        outputs["benchmark"] = [bench.path]
+        kept += [summary, bench]
         timings["benchmark"] = time.perf_counter() - clock
 
         result = RunResult(
@@ -172,15 +200,39 @@ def run(
             members=members,
             outputs=outputs,
             report_outcomes=outcomes,
+            output_outcomes=kept,
+            skipped=len(skipped),
             timings=timings,
         )
         outputs["run record"] = [_write_run_record(result, paths, generated)]
         return result
     except OSError as exc:
-        raise RunError(f"The run could not write its outputs: {exc}") from exc
+        if out_dir is not None:
+            _remove_temporaries(out_dir)
+        raise RunError(_write_failure(out_dir or Path(out_root), exc)) from exc
     finally:
+        held.close()
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _write_failure(folder: Path, exc: OSError) -> str:
+    """What to tell a person whose run could not write: space, another run, or the error."""
+    if isinstance(exc, output_files.FolderBusy):
+        return str(exc.strerror)
+    if output_files.is_out_of_space(exc):
+        return (
+            f"The disk holding {folder} is full (no space left while writing: {exc}). Earlier "
+            "outputs were left as they were. Free some space, or choose another folder with "
+            "--out, and run again."
+        )
+    return f"The run could not write its outputs: {exc}"
+
+
+def _remove_temporaries(out_dir: Path) -> None:
+    """Temporaries a killed run left (and this one's, when it fails), in every output folder."""
+    for folder in (out_dir, out_dir / "reports", out_dir / "feedback"):
+        output_files.remove_temporaries(folder)
 
 
 def _check_all(paths, members, options: dict, workers, progress: Progress) -> list:
@@ -264,7 +316,8 @@ def _write_run_record(result: RunResult, paths: list[Path], generated: dt.date) 
         "generated": generated.isoformat(),
         "demo": result.demo,
         "inputs": [
-            {"file": p.name, "sha256": sha256_file(p)} for p in sorted(paths, key=lambda p: p.name)
+            {"file": display_name(p.name), "sha256": sha256_file(p)}
+            for p in sorted(paths, key=lambda p: p.name)
         ]
         if not result.demo
         else [],
@@ -278,6 +331,11 @@ def _write_run_record(result: RunResult, paths: list[Path], generated: dt.date) 
             for p in outputs
         ],
         "counts": result.counts,
+        "edited_outputs": [
+            {"file": Path(o.path).name, "status": o.status, "message": o.message}
+            for o in [*result.report_outcomes, *result.output_outcomes]
+            if o.status in ("kept-edited", "overwritten")
+        ],
         "members_with_no_return": result.missing_members,
         "versions": {
             "python": platform.python_version(),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import io
 import os
 import re
 import tempfile
@@ -144,7 +145,7 @@ def write_atomically(path: Path, write: Callable[[Path], None], *, office: bool 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp_name = tempfile.mkstemp(
-        prefix=f"{TEMP_PREFIX}{path.stem}.", suffix=path.suffix, dir=path.parent
+        prefix=f"{TEMP_PREFIX}{path.stem[:40]}.", suffix=path.suffix, dir=path.parent
     )
     os.close(handle)
     tmp = Path(tmp_name)
@@ -178,15 +179,24 @@ def save_workbook(workbook, path: Path) -> Path:
     """
 
     def write(tmp: Path) -> None:
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        buffer = io.BytesIO()  # built in memory: only the one write below can fail
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
             ExcelWriter(workbook, archive).save()
+        tmp.write_bytes(buffer.getvalue())
 
     return write_atomically(path, write, office=True)
 
 
 def save_document(document, path: Path) -> Path:
     """Save a python-docx document atomically with repeatable bytes."""
-    return write_atomically(path, document.save, office=True)
+
+    def write(tmp: Path) -> None:
+        # python-docx leaves its zip open when a write fails; in memory, a write cannot fail.
+        buffer = io.BytesIO()
+        document.save(buffer)
+        tmp.write_bytes(buffer.getvalue())
+
+    return write_atomically(path, write, office=True)
 
 
 def sha256_file(path: Path) -> str:
@@ -200,9 +210,11 @@ def sha256_file(path: Path) -> str:
 def _fix_zip_times(path: Path) -> None:
     with zipfile.ZipFile(path) as source:
         entries = [(info, source.read(info)) for info in source.infolist()]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
         for info, data in entries:
             fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_EPOCH)
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o600 << 16
             target.writestr(fixed, data)
+    path.write_bytes(buffer.getvalue())

@@ -13,6 +13,7 @@ import json
 import os
 import platform
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Mapping
@@ -300,6 +301,16 @@ def _ensure_writable(out_dir: Path) -> None:
         ) from exc
 
 
+def _input_digest(path: Path) -> str | None:
+    """The sha256 of a regular file; None for a pipe, a device or a broken link (never read)."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        return sha256_file(path)
+    except OSError:
+        return None
+
+
 def _write_run_record(result: RunResult, paths: list[Path], generated: dt.date) -> Path:
     """run.json: what was read and written (with sha256), versions, counts and timings."""
     import docx
@@ -316,7 +327,7 @@ def _write_run_record(result: RunResult, paths: list[Path], generated: dt.date) 
         "generated": generated.isoformat(),
         "demo": result.demo,
         "inputs": [
-            {"file": display_name(p.name), "sha256": sha256_file(p)}
+            {"file": display_name(p.name), "sha256": _input_digest(p)}
             for p in sorted(paths, key=lambda p: p.name)
         ]
         if not result.demo

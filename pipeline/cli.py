@@ -466,7 +466,7 @@ def _checked_batch(paths, members_file: Path | None, year: str | None, passwords
             f"No workbooks (.xlsx) found in {', '.join(map(str, paths))}. Give the returned "
             "files, or the folder that holds them."
         )
-    return validate.check_returns(found, member_list, year=year, passwords=passwords)
+    return validate.check_returns(paths, member_list, year=year, passwords=passwords)
 
 
 @main.command("report")

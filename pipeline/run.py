@@ -64,7 +64,6 @@ class RunResult:
     report_outcomes: list = field(default_factory=list)
     #: What happened to the other outputs people may edit (summary, benchmark, feedback).
     output_outcomes: list = field(default_factory=list)
-    skipped: int = 0
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -202,7 +201,6 @@ def run(
             outputs=outputs,
             report_outcomes=outcomes,
             output_outcomes=kept,
-            skipped=len(skipped),
             timings=timings,
         )
         outputs["run record"] = [_write_run_record(result, paths, generated)]

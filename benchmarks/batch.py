@@ -5,7 +5,9 @@ sub-folders: nine of each member's are superseded), then times `equality run` on
 process, and the I/O floor on the same files: an openpyxl read-only load of every return plus saving
 one minimal .docx per return. Prints wall time, returns per second, the ratio to the floor and the
 peak memory, against the targets (2 cores): 43 returns under 20 s; at most 3x the floor; 430 returns
-in at most 10.5x the time of 43; peak memory under 500 MB.
+in at most 10.5x the time of 43; peak memory under 500 MB. It also runs one return with a cell
+typed in the sheet's last row and column (a used range of 17 billion cells) beside the same return
+without it: memory per return must stay bounded (at most 1.2x the plain return's peak).
 
     .venv/bin/python benchmarks/batch.py
 """
@@ -28,6 +30,22 @@ TARGET_SECONDS_43 = 20.0
 TARGET_FLOOR_RATIO = 3.0
 TARGET_SCALE_RATIO = 10.5
 TARGET_PEAK_MB = 500.0
+TARGET_HUGE_RANGE_RATIO = 1.2
+
+
+def huge_range_peaks(source: Path, scratch: Path) -> tuple[float, float]:
+    """(peak MB of a run on one return, of a run on it with a cell at XFD1048576)."""
+    plain, huge = scratch / "plain", scratch / "huge"
+    plain.mkdir()
+    huge.mkdir()
+    shutil.copy2(source, plain / source.name)
+    book = openpyxl.load_workbook(source)
+    book.worksheets[2].cell(row=1_048_576, column=16_384).value = "typed far away"
+    book.save(huge / source.name)
+    return (
+        timed_run(plain, scratch / "out-plain")[1],
+        timed_run(huge, scratch / "out-huge")[1],
+    )
 
 
 def io_floor(paths: list[Path], scratch: Path) -> float:
@@ -116,6 +134,8 @@ def main() -> int:
                 f"{floor:>8.1f} {seconds / floor:>8.2f} {peak:>8.0f}"
             )
         (_, _, small_s, small_floor, small_peak), (_, _, large_s, _, large_peak) = rows
+        plain_peak, huge_peak = huge_range_peaks(small_files[0], scratch)
+        print(f"one return: {plain_peak:.0f} MB; with a cell at XFD1048576: {huge_peak:.0f} MB")
         checks = [
             (f"43 returns in under {TARGET_SECONDS_43:.0f} s", small_s < TARGET_SECONDS_43),
             (
@@ -130,6 +150,10 @@ def main() -> int:
             (
                 f"peak memory under {TARGET_PEAK_MB:.0f} MB",
                 max(small_peak, large_peak) < TARGET_PEAK_MB,
+            ),
+            (
+                f"a huge used range within {TARGET_HUGE_RANGE_RATIO}x of a plain return's peak",
+                huge_peak <= TARGET_HUGE_RANGE_RATIO * plain_peak,
             ),
         ]
         for text, ok in checks:

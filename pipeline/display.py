@@ -141,8 +141,9 @@ def print_run_summary(out: Console, result) -> None:
     rejected = problems[problems["severity"] == "error"] if len(problems) else problems
     for row in rejected.itertuples(index=False):
         out.print(Text(f"{row.file}: [{row.code}] {row.message} {row.fix}"), highlight=False)
-    for outcome in result.report_outcomes:
-        if outcome.status not in ("written", "unchanged", "overwritten"):
+    # An edited output kept, or overwritten with --force: either way the person must hear of it.
+    for outcome in [*result.report_outcomes, *getattr(result, "output_outcomes", [])]:
+        if outcome.status not in ("written", "unchanged"):
             out.print(Text(outcome.message), style="yellow", highlight=False)
     if result.missing_members:
         out.print(Text("No return from: " + ", ".join(result.missing_members)), highlight=False)

@@ -8,15 +8,21 @@ from a return is ever written as a formula: every string goes in as a plain stri
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import functools
+import io
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
+from openpyxl.formatting.formatting import ConditionalFormattingList
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.workbook.defined_name import DefinedNameDict
+from openpyxl.worksheet.datavalidation import DataValidationList
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -25,7 +31,7 @@ from pipeline.members import load_members
 from pipeline.outputs import save_workbook as save_book
 from pipeline.problems import ERROR, OPCC, WARNING, Code, Problem
 from pipeline.validate import Batch
-from pipeline.vocabulary import REJECTED, SUPERSEDED, WITH_WARNINGS
+from pipeline.vocabulary import REJECTED, SKIPPED, SUPERSEDED, WITH_WARNINGS
 
 FEEDBACK_SHEET = "Feedback"
 SUMMARY_NAME = "validation-summary.xlsx"
@@ -94,13 +100,24 @@ def write_feedback(batch: Batch, out_dir: Path, *, demo: bool = False) -> list[P
     """DIR/<code>-feedback.xlsx for every return with problems (superseded ones excepted: the
     OPCC's later return is the one that counts). Returns the files written, sorted. `demo`: each
     says DEMO and is named <code>-feedback-DEMO.xlsx."""
-    written = []
+    jobs = feedback_jobs(batch, demo=demo)
+    return sorted(write(outputs.inside(Path(out_dir), name)) for name, write in jobs)
+
+
+def feedback_jobs(batch: Batch, *, demo: bool = False) -> list[tuple[str, Callable[[Path], Path]]]:
+    """(file name, write(path)) for every feedback workbook, so that a caller can decide where
+    each lands (the batch keeps an edited one, as it keeps edited reports)."""
     log = batch.log.set_index("file", drop=False)
+    jobs = []
     for file, name in feedback_names(batch.log).items():
         problems = batch.problems_of(file)
-        target = outputs.inside(Path(out_dir), marks.demo_name(name) if demo else name)
-        written.append(_write_one(log.loc[file], problems, target, demo))
-    return sorted(written)
+        entry = log.loc[file]
+
+        def write(target: Path, entry=entry, problems=problems) -> Path:
+            return _write_one(entry, problems, target, demo)
+
+        jobs.append((marks.demo_name(name) if demo else name, write))
+    return jobs
 
 
 def write_outputs(batch: Batch, out_dir: Path) -> list[Path]:
@@ -114,7 +131,8 @@ def feedback_names(log: pd.DataFrame) -> dict[str, str]:
 
     Named by member code (never by text inside a return), else by the file's own name; a second
     file for one member gets its file name added."""
-    wanted = log[(log["errors"] + log["warnings"] > 0) & (log["verdict"] != SUPERSEDED)]
+    noted = log["errors"] + log["warnings"] > 0
+    wanted = log[noted & ~log["verdict"].isin([SUPERSEDED, SKIPPED])]
     # Usable returns claim the plain name first, so an OPCC's main feedback is easy to find.
     order = sorted(
         wanted.itertuples(index=False), key=lambda row: (row.verdict == REJECTED, row.file)
@@ -132,48 +150,105 @@ def feedback_names(log: pd.DataFrame) -> dict[str, str]:
 
 def _write_one(entry: pd.Series, problems: list[Problem], target: Path, demo: bool = False) -> Path:
     book = ingest.load_for_editing(Path(entry["path"]))
-    copied = book is not None
-    if book is None:
-        book = _new_book()
-    else:
+    if book is not None:
         _defuse(book)
+        _rebuild_from_template(book)
+        _keep_readable_images(book)
         for problem in problems:
             _mark(book, problem)
-    _feedback_sheet(book, entry, problems, copied)
+        _feedback_sheet(book, entry, problems, True)
+        if demo:
+            marks.mark_workbook(book, titled=book.sheetnames[:1])
+        try:
+            return save_book(book, target)
+        except OSError:
+            raise  # the disk, not the return: the run must hear of it
+        except Exception:  # a copy openpyxl cannot save gets the listing alone
+            pass
+    book = _new_book()
+    _feedback_sheet(book, entry, problems, False)
     if demo:
         marks.mark_workbook(book, titled=book.sheetnames[:1])
     return save_book(book, target)
 
 
 @functools.cache
+def _template_book() -> Workbook:
+    """The generated workbook (its formulas, names and rules are the same for every member)."""
+    member = load_members().iloc[0].to_dict()
+    return workbook.build_workbook(member, "2025-26", framework.load(), generated=_STAMP.date())
+
+
+@functools.cache
 def _template_formulas() -> frozenset[str]:
     """Every formula the generated workbook holds (the same for every member and year)."""
-    member = load_members().iloc[0].to_dict()
-    book = workbook.build_workbook(member, "2025-26", framework.load(), generated=_STAMP.date())
     return frozenset(
         cell.value
-        for ws in book.worksheets
+        for ws in _template_book().worksheets
         for row in ws.iter_rows()
         for cell in row
         if cell.data_type == "f"
     )
 
 
+def _rebuild_from_template(book: Workbook) -> None:
+    """Defined names, conditional formats, data validations and print areas are formulas too:
+    the copy gets the template's own, sheet by sheet, and never the return's (a name such as
+    `cmd|'/C calc'!A0` or `_xlnm.Auto_Open`, a WEBSERVICE validation, a rule calling out)."""
+    template = _template_book()
+    book.defined_names = DefinedNameDict()
+    for name, defined in template.defined_names.items():
+        sheets = {title for title, _ in defined.destinations}
+        if sheets and sheets <= set(book.sheetnames):
+            book.defined_names[name] = copy.deepcopy(defined)
+    for ws in book.worksheets:
+        ours = template[ws.title] if ws.title in template.sheetnames else None
+        ws.defined_names = DefinedNameDict()
+        if ours is None:
+            ws.conditional_formatting = ConditionalFormattingList()
+            ws.data_validations = DataValidationList()
+            ws.print_area = None
+            ws._print_rows = ws._print_cols = None
+            continue
+        ws.defined_names = copy.deepcopy(ours.defined_names)
+        ws.conditional_formatting = copy.deepcopy(ours.conditional_formatting)
+        ws.data_validations = copy.deepcopy(ours.data_validations)
+        ws._print_area = copy.deepcopy(ours._print_area)
+        ws._print_rows, ws._print_cols = ours._print_rows, ours._print_cols
+
+
+def _keep_readable_images(book: Workbook) -> None:
+    """Pictures (a logo on the Profile sheet) are re-encoded when the copy is saved: one that
+    cannot be decoded is dropped, so that a damaged picture never stops the feedback."""
+    for ws in book.worksheets:
+        kept = []
+        for image in ws._images:
+            try:
+                data = image._data()
+            except Exception:  # PIL raises many types on a damaged picture
+                continue
+            if image.format not in ("gif", "jpeg", "png"):
+                image.format = "png"
+            image.ref = io.BytesIO(data)
+            kept.append(image)
+        ws._images = kept
+
+
 def _defuse(book: Workbook) -> None:
     """The copy keeps only the template's own formulas and web links: a formula or link the
-    OPCC typed (=HYPERLINK, a DDE call, a file: link) comes back as the text they typed."""
+    OPCC typed (=HYPERLINK, a DDE call, a file: link) comes back as the text they typed.
+
+    Only the cells that exist are visited: iterating the sheet's range would create every cell
+    up to one typed in the last row and column (billions of them)."""
     ours = _template_formulas()
     for ws in book.worksheets:
-        for row in ws.iter_rows():
-            for cell in row:
-                if cell.data_type == "f" and not (
-                    isinstance(cell.value, str) and cell.value in ours
-                ):
-                    cell.value = str(getattr(cell.value, "text", cell.value))
-                    cell.data_type = "s"
-                link = cell.hyperlink
-                if link is not None and link.target and not _is_web(link.target):
-                    cell.hyperlink = None
+        for cell in list(ws._cells.values()):
+            if cell.data_type == "f" and not (isinstance(cell.value, str) and cell.value in ours):
+                cell.value = str(getattr(cell.value, "text", cell.value))
+                cell.data_type = "s"
+            link = cell.hyperlink
+            if link is not None and link.target and not _is_web(link.target):
+                cell.hyperlink = None
 
 
 def _is_web(target: str) -> bool:

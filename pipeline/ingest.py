@@ -16,9 +16,13 @@ import csv
 import dataclasses
 import datetime as dt
 import difflib
+import errno
 import hashlib
 import io
+import os
 import re
+import stat
+import time
 import warnings
 import zipfile
 import zlib
@@ -33,6 +37,7 @@ import olefile
 import openpyxl
 import pandas as pd
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._reader import WorkSheetParser
 
 from pipeline import framework as framework_module
 from pipeline import layout, normalise, rules
@@ -53,6 +58,14 @@ _ENTITY_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
 _HEADER_SCAN_ROWS = 40
 _WORKBOOK_NAME = re.compile(r"^(?P<code>[a-z0-9-]+?)-equality-self-assessment", re.IGNORECASE)
 _FUZZY_CUTOFF = 0.85
+#: The most rows and columns read from one sheet. The workbook has about a hundred rows per sheet
+#: and ten columns; a cell typed far down or far right must not make a reader allocate the whole
+#: range up to it (Excel's last cell is row 1,048,576, column 16,384).
+MAX_ROWS = 5000
+MAX_COLUMNS = 200
+#: The longest reading one file may take, in seconds (its bytes, then its sheets).
+READ_SECONDS = 120
+_READ_CHUNK = 1 << 20
 
 
 class PasswordsError(ValueError):
@@ -91,6 +104,8 @@ class Sheet:
 
     title: str
     rows: list[tuple]
+    #: Where cells beyond MAX_ROWS / MAX_COLUMNS were left unread ("" when none were).
+    clipped: str = ""
 
     def value(self, row: int, column: int) -> object:
         if 1 <= row <= len(self.rows) and 1 <= column <= len(self.rows[row - 1]):
@@ -173,6 +188,11 @@ def read_return(
         reader = _Reader(path.name, framework, epoch)
         if has_macros:
             reader.warn(Code.W121)
+        for sheet in sheets:
+            if sheet.clipped:
+                reader.warn(
+                    Code.W124, sheet.title, rows=MAX_ROWS, columns=MAX_COLUMNS, where=sheet.clipped
+                )
         built = _build_return(reader, sheets, properties, path, digest, modified, member_codes)
         return built, reader.problems
     except _Rejected as rejected:
@@ -215,24 +235,67 @@ def _reject(file: str, rule: Code, /, **values: object) -> _Rejected:
 
 
 def _read_bytes(path: Path, limit: int) -> tuple[bytes, float]:
+    """The file's bytes, read only when it is a regular file: never a folder, a named pipe, a
+    device or a broken link (which could hang the batch or never end), and never more than
+    `limit` bytes or READ_SECONDS seconds."""
+    file = path.name
     try:
-        if not path.exists():
-            raise _reject(path.name, Code.E014, detail="the file does not exist.")
-        if not path.is_file():
-            raise _reject(path.name, Code.E014, detail="the path is a folder, not a file.")
-        stat = path.stat()
-        if stat.st_size > limit:
-            raise _reject(
-                path.name, Code.E004, size=_megabytes(stat.st_size), limit=_megabytes(limit)
-            )
-        with open(path, "rb") as handle:
-            data = handle.read()
+        info = os.stat(path)
+    except FileNotFoundError as exc:
+        if os.path.lexists(path):
+            raise _reject(file, Code.E015, kind="a link to a file that does not exist") from exc
+        raise _reject(file, Code.E014, detail="the file does not exist.") from exc
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _reject(file, Code.E015, kind="a link that leads back to itself") from exc
+        detail = f"the file cannot be opened ({exc.strerror})."
+        raise _reject(file, Code.E014, detail=detail) from exc
+    if stat.S_ISDIR(info.st_mode):
+        raise _reject(file, Code.E014, detail="the path is a folder, not a file.")
+    if not stat.S_ISREG(info.st_mode):
+        raise _reject(file, Code.E015, kind=_special_kind(info.st_mode))
+    if info.st_size > limit:
+        raise _reject(file, Code.E004, size=_megabytes(info.st_size), limit=_megabytes(limit))
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    flags |= getattr(os, "O_BINARY", 0)
+    try:
+        handle = os.open(path, flags)
     except OSError as exc:
         detail = f"the file cannot be opened ({exc.strerror})."
-        raise _reject(path.name, Code.E014, detail=detail) from exc
+        raise _reject(file, Code.E014, detail=detail) from exc
+    try:
+        opened = os.fstat(handle)
+        if not stat.S_ISREG(opened.st_mode):  # swapped for something else since the stat
+            raise _reject(file, Code.E015, kind=_special_kind(opened.st_mode))
+        deadline = time.monotonic() + READ_SECONDS
+        chunks, size = [], 0
+        while chunk := os.read(handle, _READ_CHUNK):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                too_big = f"more than {_megabytes(limit)}"
+                raise _reject(file, Code.E004, size=too_big, limit=_megabytes(limit))
+            if time.monotonic() > deadline:
+                raise _reject(file, Code.E016, seconds=READ_SECONDS)
+    except OSError as exc:
+        detail = f"the file cannot be read ({exc.strerror})."
+        raise _reject(file, Code.E014, detail=detail) from exc
+    finally:
+        os.close(handle)
+    data = b"".join(chunks)
     if not data:
-        raise _reject(path.name, Code.E001, kind="empty (0 bytes)")
-    return data, stat.st_mtime
+        raise _reject(file, Code.E001, kind="empty (0 bytes)")
+    return data, info.st_mtime
+
+
+def _special_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
 
 
 def _megabytes(size: int) -> str:
@@ -253,11 +316,13 @@ def _decrypt(data: bytes, file: str, passwords: Mapping[str, str]) -> bytes:
         kind = "a legacy Excel 97-2003 workbook (.xls)" if legacy else "an older Office document"
         raise _reject(file, Code.E001, kind=kind)
     by_code = {normalise.member_code(code): password for code, password in passwords.items()}
-    candidates = codes_in_name(file, by_code)
-    if not candidates:
-        raise _reject(file, Code.E005, who="the member named in the file name")
+    if not by_code:
+        raise _reject(file, Code.E005, who="any member")
+    # The member named in the file name first; then every other password, since a free-form name
+    # ("Our return (final).xlsx") names nobody. The decrypted content says whose return it is.
+    named = codes_in_name(file, by_code)
     office = msoffcrypto.OfficeFile(io.BytesIO(data))
-    for code in candidates:
+    for code in [*named, *sorted(set(by_code) - set(named))]:
         try:
             office.load_key(password=by_code[code])
             plain = io.BytesIO()
@@ -265,7 +330,7 @@ def _decrypt(data: bytes, file: str, passwords: Mapping[str, str]) -> bytes:
         except Exception:  # msoffcrypto raises several types for a wrong key or a bad file
             continue
         return plain.getvalue()
-    raise _reject(file, Code.E006, code=candidates[0])
+    raise _reject(file, Code.E006, code=named[0] if named else "any member listed")
 
 
 def _sniff(data: bytes, file: str) -> str:
@@ -347,7 +412,8 @@ def _load_sheets(data: bytes, file: str) -> tuple[list[Sheet], dt.date, dict[str
                 io.BytesIO(data), read_only=True, data_only=True, keep_vba=False, keep_links=False
             )
             try:
-                sheets = [_grid(worksheet) for worksheet in book.worksheets]
+                deadline = time.monotonic() + READ_SECONDS
+                sheets = [_grid(worksheet, file, deadline) for worksheet in book.worksheets]
                 epoch = book.epoch.date() if isinstance(book.epoch, dt.datetime) else book.epoch
                 properties = {
                     normalise.fold(prop.name): normalise.clean_text(prop.value)
@@ -367,13 +433,47 @@ def _load_sheets(data: bytes, file: str) -> tuple[list[Sheet], dt.date, dict[str
     return sheets, epoch, properties
 
 
-def _grid(worksheet) -> Sheet:
-    # Tools disagree about the stored sheet dimensions; read what is actually there.
-    worksheet.reset_dimensions()
-    rows = [tuple(row) for row in worksheet.iter_rows(min_row=1, min_col=1, values_only=True)]
-    while rows and all(value is None for value in rows[-1]):
-        rows.pop()
-    return Sheet(worksheet.title, rows)
+def _grid(worksheet, file: str, deadline: float) -> Sheet:
+    """The sheet's values from the cells it holds, never from its declared dimensions (which a
+    cell typed in the last row or column stretches to billions of cells): at most MAX_ROWS rows
+    and MAX_COLUMNS columns, and what lies beyond them noted in `clipped`."""
+    book = worksheet.parent
+    rows: dict[int, tuple] = {}
+    beyond_row = beyond_column = 0
+    with worksheet._get_source() as source:
+        parser = WorkSheetParser(
+            source,
+            worksheet._shared_strings,
+            data_only=book.data_only,
+            epoch=book.epoch,
+            date_formats=book._date_formats,
+            timedelta_formats=book._timedelta_formats,
+        )
+        for count, (number, cells) in enumerate(parser.parse()):
+            if count % 1000 == 0 and time.monotonic() > deadline:
+                raise _reject(file, Code.E016, seconds=READ_SECONDS)
+            values = {c["column"]: c["value"] for c in cells if c["value"] is not None}
+            if not values:
+                continue
+            if number > MAX_ROWS:
+                beyond_row = beyond_row or number
+                continue
+            wide = [column for column in values if column > MAX_COLUMNS]
+            if wide:
+                beyond_column = beyond_column or min(wide)
+                values = {k: v for k, v in values.items() if k <= MAX_COLUMNS}
+                if not values:
+                    continue
+            width = max(values)
+            rows[number] = tuple(values.get(column) for column in range(1, width + 1))
+    last = max(rows, default=0)
+    grid = [rows.get(number, ()) for number in range(1, last + 1)]
+    clipped = []
+    if beyond_row:
+        clipped.append(f"row {beyond_row:,}")
+    if beyond_column:
+        clipped.append(f"column {get_column_letter(beyond_column)}")
+    return Sheet(worksheet.title, grid, " and ".join(clipped))
 
 
 # --- finding things in the workbook --------------------------------------------------------------

@@ -92,7 +92,9 @@ class Manifest:
         """
         target = outputs.inside(self.folder, name)
         target.parent.mkdir(parents=True, exist_ok=True)
-        handle, tmp_name = tempfile.mkstemp(prefix=".new.", suffix=target.suffix, dir=target.parent)
+        handle, tmp_name = tempfile.mkstemp(
+            prefix=f"{outputs.TEMP_PREFIX}new.", suffix=target.suffix, dir=target.parent
+        )
         os.close(handle)
         tmp = Path(tmp_name)
         try:

@@ -7,23 +7,121 @@ time they were written; fixing those times makes the same content give the same 
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import io
 import os
 import re
 import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import filelock
 from openpyxl.writer.excel import ExcelWriter
 
 #: The timestamp written on every zip entry, so that reruns give identical files.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
+#: Every temporary file a writer makes starts with this, so that a later run can tell the ones a
+#: killed run left behind from anything else in the folder, and remove them.
+TEMP_PREFIX = ".equality-tmp-"
+#: Temporaries of earlier versions, which named them after the output: `.<name>.<random>.<ext>`,
+#: `.new.<random>.<ext>` and `.rendering-<code>-<year>.docx`.
+_LEGACY_TEMP = re.compile(r"^\.(rendering-[a-z0-9-]+\.docx|.+\.[a-z0-9_]{8}\.(xlsx|docx|json))$")
+#: The lock file a run holds in its output folder while it writes there.
+LOCK_NAME = ".equality.lock"
+#: The longest file name from an input that an output carries (document properties allow 255).
+NAME_LIMIT = 120
+#: Errors that mean the disk (or the user's quota, or a file size limit) is full.
+SPACE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
 class OutputError(OSError):
     """An output that could not be written where it belongs."""
+
+
+class FolderBusy(OutputError):
+    """Another run holds the output folder's lock."""
+
+
+def valid_text(text: str) -> str:
+    """Text that can be written to any output: bytes that were not UTF-8 (a Latin-1 file name
+    read through the file system's surrogate escapes) become U+FFFD instead of failing a writer."""
+    try:
+        data = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        data = text.encode("utf-8", "replace")
+    return data.decode("utf-8", "replace")
+
+
+def display_name(name: object, limit: int = NAME_LIMIT) -> str:
+    """A file name from the input as outputs show it: valid text, no control or direction
+    characters, and at most `limit` characters (the end of a long name cut, its suffix kept)."""
+    text = valid_text(str(name))
+    text = "".join(
+        "\ufffd" if unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") else ch for ch in text
+    )
+    text = _BIDI_CONTROLS.sub("\ufffd", text)
+    if len(text) <= limit:
+        return text
+    _, dot, suffix = text.rpartition(".")
+    suffix = f".{suffix}" if dot and len(suffix) <= 8 else ""
+    return text[: limit - len(suffix) - 1] + "\u2026" + suffix
+
+
+def is_out_of_space(exc: BaseException) -> bool:
+    """True when `exc`, or what caused it, is a write that failed for want of space."""
+    while exc is not None:
+        if isinstance(exc, OSError) and exc.errno in SPACE_ERRORS:
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def is_temporary(name: str) -> bool:
+    """True for the name of a temporary file one of our writers makes."""
+    return name.startswith(TEMP_PREFIX) or bool(_LEGACY_TEMP.match(name))
+
+
+def remove_temporaries(folder: Path) -> list[Path]:
+    """Delete the temporaries a killed run left in `folder` (not below it); call it only while
+    holding the folder's lock, so that no running writer's file is taken."""
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return removed
+    for entry in entries:
+        if is_temporary(entry.name) and entry.is_file(follow_symlinks=False):
+            Path(entry.path).unlink(missing_ok=True)
+            removed.append(Path(entry.path))
+    return sorted(removed)
+
+
+@contextmanager
+def locked(folder: Path) -> Iterator[Path]:
+    """Hold the output folder's lock while the block runs; refuse at once (FolderBusy) when
+    another run holds it, so that two runs never write one folder together."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = filelock.FileLock(str(folder / LOCK_NAME), timeout=0)
+    try:
+        lock.acquire()
+    except filelock.Timeout as exc:
+        raise FolderBusy(
+            errno.EBUSY,
+            f"Another equality run is writing to {folder} right now. Wait for it to finish and "
+            "run again, or choose another folder with --out.",
+        ) from exc
+    try:
+        yield folder
+    finally:
+        lock.release()
 
 
 def safe_name(text: str, fallback: str = "file") -> str:
@@ -47,7 +145,7 @@ def write_atomically(path: Path, write: Callable[[Path], None], *, office: bool 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp_name = tempfile.mkstemp(
-        prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent
+        prefix=f"{TEMP_PREFIX}{path.stem[:40]}.", suffix=path.suffix, dir=path.parent
     )
     os.close(handle)
     tmp = Path(tmp_name)
@@ -81,15 +179,24 @@ def save_workbook(workbook, path: Path) -> Path:
     """
 
     def write(tmp: Path) -> None:
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        buffer = io.BytesIO()  # built in memory: only the one write below can fail
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
             ExcelWriter(workbook, archive).save()
+        tmp.write_bytes(buffer.getvalue())
 
     return write_atomically(path, write, office=True)
 
 
 def save_document(document, path: Path) -> Path:
     """Save a python-docx document atomically with repeatable bytes."""
-    return write_atomically(path, document.save, office=True)
+
+    def write(tmp: Path) -> None:
+        # python-docx leaves its zip open when a write fails; in memory, a write cannot fail.
+        buffer = io.BytesIO()
+        document.save(buffer)
+        tmp.write_bytes(buffer.getvalue())
+
+    return write_atomically(path, write, office=True)
 
 
 def sha256_file(path: Path) -> str:
@@ -103,9 +210,11 @@ def sha256_file(path: Path) -> str:
 def _fix_zip_times(path: Path) -> None:
     with zipfile.ZipFile(path) as source:
         entries = [(info, source.read(info)) for info in source.infolist()]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
         for info, data in entries:
             fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_EPOCH)
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o600 << 16
             target.writestr(fixed, data)
+    path.write_bytes(buffer.getvalue())

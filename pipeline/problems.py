@@ -44,6 +44,10 @@ put it right, in the words of the person who filled in the workbook.
 | W121 | macros_ignored | The workbook holds macros; they were neither run nor kept. |
 | W122 | text_at_limit | A cell holds Excel's maximum of 32,767 characters: probably cut off. |
 | W123 | superseded | Another return for the same OPCC replaced this one. |
+| E015 | not_a_file | A named pipe, a device, a socket, or a link that leads nowhere or in a loop. |
+| E016 | too_slow | Reading the file took longer than the time limit. |
+| W124 | sheet_clipped | A sheet has cells beyond the rows and columns read (far down or right). |
+| W125 | skipped | Not read: a lock file, a hidden file, or a link out of the input folder. |
 """
 
 from __future__ import annotations
@@ -219,7 +223,7 @@ class Code(Enum):
         "Password protected",
         "the workbook is encrypted with a password and no password was supplied for {who}.",
         "Run again with --passwords FILE, a CSV with the columns code,password (one row per "
-        "member, e.g. kent,Secret1), and keep the member code in the file name; or ask the OPCC "
+        "member, e.g. kent,Secret1): each password listed is tried; or ask the OPCC "
         "to remove the password (File > Info > Protect Workbook) and send the workbook again.",
     )
     E006 = Rule(
@@ -479,6 +483,39 @@ class Code(Enum):
         "{code} sent another return, '{other}', with {basis}; this one was not used.",
         "Nothing to do if '{other}' is the final return; otherwise send this one again with a "
         "later sign-off date.",
+    )
+    E015 = Rule(
+        "not_a_file",
+        ERROR,
+        "Not a regular file",
+        "the path is {kind}, not a regular file, so it was not read.",
+        "Put a copy of the returned workbook itself in the input folder in place of the link or "
+        "special file, or remove it from the input folder.",
+    )
+    E016 = Rule(
+        "too_slow",
+        ERROR,
+        "File too slow to read",
+        "reading the file took more than {seconds} seconds, so it was stopped; it may be on a "
+        "network drive that stopped answering, or far larger inside than a return should be.",
+        "Copy the workbook to a local folder, check that it opens in Excel, then run again.",
+    )
+    W124 = Rule(
+        "sheet_clipped",
+        WARNING,
+        "Cells far outside the form",
+        "the sheet has cells at {where}, beyond the first {rows:,} rows and {columns} columns "
+        "that are read; those cells were ignored.",
+        "Delete whatever was typed far below or to the right of the form (press Ctrl+End in "
+        "Excel to find it), then send the workbook again if it mattered.",
+    )
+    W125 = Rule(
+        "skipped",
+        WARNING,
+        "File not read",
+        "the file was skipped: it is {reason}.",
+        "Nothing to do if it is not a return. If it is, put a copy of the workbook itself in the "
+        "input folder under a name that does not start with '.' or '~$', and run again.",
     )
 
     @property

@@ -7,10 +7,12 @@ was read and written, so that a run can be audited and repeated.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import platform
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Mapping
@@ -26,6 +28,7 @@ from pipeline import (
     feedback,
     history,
     ingest,
+    manifest,
     marks,
     problems,
     report,
@@ -36,9 +39,10 @@ from pipeline import (
 from pipeline import (
     framework as framework_module,
 )
+from pipeline import outputs as output_files
 from pipeline.mail import record as mail_record
 from pipeline.members import load_members
-from pipeline.outputs import sha256_file, write_bytes_atomically
+from pipeline.outputs import display_name, sha256_file, write_bytes_atomically
 from pipeline.vocabulary import year_for_date
 
 #: Where the returns are saved, when no folder is named.
@@ -67,6 +71,8 @@ class RunResult:
     outputs: dict[str, list[Path]]
     demo_description: str = ""
     report_outcomes: list = field(default_factory=list)
+    #: What happened to the other outputs people may edit (summary, benchmark, feedback).
+    output_outcomes: list = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -115,22 +121,29 @@ def run(
 
     if not Path(input_dir).is_dir():
         raise NoReturnsError(f"The input folder {input_dir} does not exist.")
-    paths = validate.discover([Path(input_dir)])
+    paths, skipped = validate.scan([Path(input_dir)])
     if not paths:
         raise NoReturnsError(
             f"{input_dir} holds no returns to check (.xlsx workbooks, or the files sent instead). "
             "Save the returned workbooks there, or name the folder that holds them. To try the "
             "tool on invented returns, run `equality demo`, or `equality run` with input/ empty."
         )
-    pool = _process_pool(workers, len(paths))
+    out_dir = None
+    held = contextlib.ExitStack()
+    pool = None
     try:
+        _ensure_writable(Path(out_root))
+        held.enter_context(output_files.locked(Path(out_root)))
         options = {"year": year, "passwords": passwords, "max_unzipped_bytes": max_unzipped_bytes}
+        pool = _process_pool(workers, len(paths))
         checked = _check_all(paths, members, options, pool, progress)
         run_year = year or _most_common_year(checked) or year_for_date(generated)
-        batch = validate.resolve(rules.only_year(checked, run_year))
+        not_read = [(path, None, [problem]) for path, problem in skipped]
+        batch = validate.resolve([*rules.only_year(checked, run_year), *not_read])
         timings["validate"] = time.perf_counter() - clock
         out_dir = Path(out_root) / (f"demo-{run_year}" if demo else run_year)
         _ensure_writable(out_dir)
+        _remove_temporaries(out_dir)
 
         clock = time.perf_counter()
         scores = scoring.score(batch.responses, framework)
@@ -156,20 +169,27 @@ def run(
         timings["reports"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
-        outputs["feedback"] = sorted(
-            feedback.write_feedback(batch, out_dir / "feedback", demo=demo)
+        kept: list[manifest.Outcome] = []
+        records = manifest.Manifest.load(out_dir / "feedback")
+        for name, write in feedback.feedback_jobs(batch, demo=demo):
+            kept.append(records.write(name, write, force=force))
+        if kept:
+            records.save()
+        outputs["feedback"] = sorted(o.path for o in kept)
+        records = manifest.Manifest.load(out_dir)
+        summary = records.write(
+            _named(feedback.SUMMARY_NAME, demo),
+            lambda tmp: feedback.write_validation_summary(batch, tmp, demo=demo),
+            force=force,
         )
-        summary = out_dir / _named("validation-summary.xlsx", demo)
-        outputs["validation summary"] = [
-            feedback.write_validation_summary(batch, summary, demo=demo)
-        ]
+        outputs["validation summary"] = [summary.path]
         timings["feedback"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
-        bench = out_dir / _named(f"equality-benchmark-{run_year}.xlsx", demo)
-        outputs["benchmark"] = [
-            benchmark.write_benchmark(
-                bench,
+        bench = records.write(
+            _named(f"equality-benchmark-{run_year}.xlsx", demo),
+            lambda tmp: benchmark.write_benchmark(
+                tmp,
                 members=members,
                 returns_log=batch.log,
                 scores=scores,
@@ -179,8 +199,12 @@ def run(
                 year=run_year,
                 generated=generated,
                 demo=demo,
-            )
-        ]
+            ),
+            force=force,
+        )
+        records.save()
+        outputs["benchmark"] = [bench.path]
+        kept += [summary, bench]
         timings["benchmark"] = time.perf_counter() - clock
 
         outputs["year record"] = history.write_record(
@@ -203,19 +227,42 @@ def run(
             members=members,
             outputs=outputs,
             report_outcomes=outcomes,
+            output_outcomes=kept,
             timings=timings,
         )
         outputs["run record"] = [_write_run_record(result, paths, generated)]
         return result
     except OSError as exc:
-        raise RunError(f"The run could not write its outputs: {exc}") from exc
+        if out_dir is not None:
+            _remove_temporaries(out_dir)
+        raise RunError(_write_failure(out_dir or Path(out_root), exc)) from exc
     finally:
+        held.close()
         if pool is not None:
             pool.shutdown()
 
 
 def _named(name: str, demo: bool) -> str:
     return marks.demo_name(name) if demo else name
+
+
+def _write_failure(folder: Path, exc: OSError) -> str:
+    """What to tell a person whose run could not write: space, another run, or the error."""
+    if isinstance(exc, output_files.FolderBusy):
+        return str(exc.strerror)
+    if output_files.is_out_of_space(exc):
+        return (
+            f"The disk holding {folder} is full (no space left while writing: {exc}). Earlier "
+            "outputs were left as they were. Free some space, or choose another folder with "
+            "--out, and run again."
+        )
+    return f"The run could not write its outputs: {exc}"
+
+
+def _remove_temporaries(out_dir: Path) -> None:
+    """Temporaries a killed run left (and this one's, when it fails), in every output folder."""
+    for folder in (out_dir, out_dir / "reports", out_dir / "feedback"):
+        output_files.remove_temporaries(folder)
 
 
 def _process_pool(workers: int | None, files: int) -> ProcessPoolExecutor | None:
@@ -276,6 +323,16 @@ def _ensure_writable(out_dir: Path) -> None:
         ) from exc
 
 
+def _input_digest(path: Path) -> str | None:
+    """The sha256 of a regular file; None for a pipe, a device or a broken link (never read)."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        return sha256_file(path)
+    except OSError:
+        return None
+
+
 def _write_run_record(result: RunResult, paths: list[Path], generated: dt.date) -> Path:
     """run.json: what was read and written (with sha256), versions, counts and timings."""
     import docx
@@ -292,7 +349,8 @@ def _write_run_record(result: RunResult, paths: list[Path], generated: dt.date) 
         "generated": generated.isoformat(),
         "demo": result.demo,
         "inputs": [
-            {"file": p.name, "sha256": sha256_file(p)} for p in sorted(paths, key=lambda p: p.name)
+            {"file": display_name(p.name), "sha256": _input_digest(p)}
+            for p in sorted(paths, key=lambda p: p.name)
         ]
         if not result.demo
         else [],
@@ -309,6 +367,11 @@ def _write_run_record(result: RunResult, paths: list[Path], generated: dt.date) 
             for p in outputs
         ],
         "counts": result.counts,
+        "edited_outputs": [
+            {"file": Path(o.path).name, "status": o.status, "message": o.message}
+            for o in [*result.report_outcomes, *result.output_outcomes]
+            if o.status in ("kept-edited", "overwritten")
+        ],
         "members_with_no_return": result.missing_members,
         "versions": {
             "python": platform.python_version(),

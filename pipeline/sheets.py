@@ -17,6 +17,8 @@ from openpyxl.cell import Cell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.worksheet.worksheet import Worksheet
 
+from pipeline.outputs import valid_text
+
 #: The most characters written into one cell (Excel holds 32,767; keep a margin).
 CELL_TEXT_LIMIT = 32_000
 #: Points per line of 11-point text.
@@ -24,8 +26,9 @@ LINE_HEIGHT = 15.0
 
 
 def text(value: str) -> str:
-    """A string a workbook can hold: illegal control characters removed, cut to the limit."""
-    return ILLEGAL_CHARACTERS_RE.sub("", value)[:CELL_TEXT_LIMIT]
+    """A string a workbook can hold: bytes that were not UTF-8 replaced, illegal control
+    characters removed, cut to the limit."""
+    return ILLEGAL_CHARACTERS_RE.sub("", valid_text(value))[:CELL_TEXT_LIMIT]
 
 
 def plain(value: object) -> object:

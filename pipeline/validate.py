@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import framework as framework_module
-from pipeline import ingest, layout, rules, schemas, scoring
+from pipeline import ingest, layout, outputs, rules, schemas, scoring
 from pipeline.problems import (
     APCC,
     ERROR,
@@ -34,6 +34,7 @@ from pipeline.vocabulary import (
     ACCEPTED,
     LEVELS,
     REJECTED,
+    SKIPPED,
     SUPERSEDED,
     UNUSED_VERDICTS,
     VERDICTS,
@@ -57,9 +58,13 @@ LOG_COLUMNS = [
 #: The log columns `equality validate` prints.
 LOG_SUMMARY_COLUMNS = ["file", "opcc_code", "verdict", "errors", "warnings"]
 
-#: What discover() picks up in a folder: workbooks, and the wrong types people send instead, so
-#: that those are reported rather than silently skipped.
-RETURN_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".ods", ".pdf")
+#: Files in an input folder that are listed as skipped rather than read: why, by name.
+_SKIPPED_NAMES = (
+    (lambda name: name.startswith("~$"), "an Office lock file (left while a workbook is open)"),
+    (lambda name: name.startswith(".~lock."), "a LibreOffice lock file"),
+    (lambda name: name.startswith("."), "a hidden file"),
+    (lambda name: name.lower() in ("readme.md", "readme.txt"), "the folder's README"),
+)
 
 
 class NoReturnsError(ValueError):
@@ -322,25 +327,61 @@ def _objective_problems(found: Return) -> list[Problem]:
 
 
 def discover(paths: Iterable[Path]) -> list[Path]:
-    """Files as given, and folders searched recursively for returns (and the wrong file types
-    people send instead); Office lock files and hidden files are skipped."""
+    """The files to read under `paths` (see `scan`)."""
+    return scan(paths)[0]
+
+
+def scan(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, Problem]]]:
+    """Files as given, and folders searched recursively: every file is read whatever its name
+    (its bytes say what it is), except lock files, hidden files, links to folders and links that
+    lead out of the folder, which are listed as skipped with the reason (W125).
+
+    Links are followed only to files inside the folder searched; a link that leads nowhere, a
+    named pipe or a device is read as far as `ingest` refuses it (E015)."""
     found: set[Path] = set()
+    skipped: dict[Path, Problem] = {}
+
+    def skip(path: Path, reason: str) -> None:
+        skipped[path] = Code.W125.problem(file=path.name, reason=reason)
+
     for path in map(Path, paths):
         if not path.is_dir():
             found.add(path)
             continue
-        for root, folders, files in os.walk(path):
-            folders[:] = [name for name in folders if not name.startswith(".")]
+        root = path.resolve()
+        for folder, folders, files in os.walk(path):
+            for name in list(folders):
+                inner = Path(folder) / name
+                if name.startswith("."):
+                    skip(inner, "a hidden folder (nothing in it was read)")
+                elif inner.is_symlink():
+                    skip(inner, "a link to a folder (links to folders are not followed)")
+                else:
+                    continue
+                folders.remove(name)
             for name in files:
-                if _is_candidate(name):
-                    found.add(Path(root) / name)
-    return sorted(found, key=lambda p: (str(p.parent), p.name))
+                file = Path(folder) / name
+                reason = next((why for test, why in _SKIPPED_NAMES if test(name)), "")
+                if not reason and file.is_symlink():
+                    reason = _link_outside(file, root)
+                if reason:
+                    skip(file, reason)
+                else:
+                    found.add(file)
+    order = lambda p: (str(p.parent), p.name)  # noqa: E731
+    return sorted(found, key=order), sorted(skipped.items(), key=lambda item: order(item[0]))
 
 
-def _is_candidate(name: str) -> bool:
-    if name.startswith((".", "~$")):
-        return False
-    return name.lower().endswith(RETURN_SUFFIXES)
+def _link_outside(link: Path, root: Path) -> str:
+    """Why a link is not followed, or "" when it leads to a file inside `root` (or nowhere: then
+    reading it gives the verdict)."""
+    try:
+        target = link.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return ""
+    if target != root and root not in target.parents:
+        return "a link to a file outside the input folder (links are followed only within it)"
+    return ""
 
 
 def resolve(checked: list[tuple[Path, Return | None, list[Problem]]]) -> Batch:
@@ -379,7 +420,8 @@ def resolve(checked: list[tuple[Path, Return | None, list[Problem]]]) -> Batch:
         warnings = sum(p.severity == WARNING for p in problems)
         found = entry["found"]
         if found is None:
-            verdict = REJECTED
+            skipped = problems and all(p.code == Code.W125.name for p in problems)
+            verdict = SKIPPED if skipped else REJECTED
         elif entry.get("superseded_by"):
             verdict = SUPERSEDED
         else:
@@ -424,18 +466,26 @@ def _basis(winner: Return, loser: Return) -> str:
 
 
 def _display_names(paths: list[Path]) -> dict[Path, str]:
-    """Each file's name, or its path from the common folder when two files share a name."""
+    """Each file's name, or its path from the common folder when two files share a name; always
+    valid text, short, and different for different paths (file names are user input)."""
+    absolute = {path: Path(os.path.abspath(path)) for path in paths}
     counts: dict[str, int] = {}
     for path in paths:
         counts[path.name] = counts.get(path.name, 0) + 1
-    shared = [p.resolve() for p in paths if counts[p.name] > 1]
+    shared = [absolute[p] for p in paths if counts[p.name] > 1]
     root = Path(os.path.commonpath([p.parent for p in shared])) if shared else None
-    names = {}
-    for path in paths:
+    names: dict[Path, str] = {}
+    taken: set[str] = set()
+    for path in sorted(paths, key=lambda p: (str(p.parent), p.name)):
         if counts[path.name] > 1 and root is not None:
-            names[path] = path.resolve().relative_to(root).as_posix()
+            name = outputs.display_name(absolute[path].relative_to(root).as_posix())
         else:
-            names[path] = path.name
+            name = outputs.display_name(path.name)
+        unique, number = name, 2
+        while unique in taken:
+            unique, number = f"{name} ({number})", number + 1
+        taken.add(unique)
+        names[path] = unique
     return names
 
 
@@ -453,17 +503,17 @@ def check_returns(
     """
     framework = framework or framework_module.load()
     paths = list(paths)
-    found = discover(paths)
-    if not found:
+    files, skipped = scan(paths)
+    if not files:
         raise NoReturnsError(
             f"No workbooks (.xlsx) found in {', '.join(map(str, paths))}. Give the returned "
             "files, or the folder that holds them."
         )
     checked = [
         (path, *check_file(path, members, year=year, passwords=passwords, framework=framework))
-        for path in found
+        for path in files
     ]
-    return resolve(checked)
+    return resolve([*checked, *((path, None, [problem]) for path, problem in skipped)])
 
 
 #: The columns `equality score` prints, per theme or per section.

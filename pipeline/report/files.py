@@ -93,7 +93,8 @@ def render_report(job: RenderJob) -> Path:
         generated=job.generated,
         demo=job.demo,
     )
-    path = job.out_dir / f".rendering-{job.ret.opcc_code}-{job.ret.reporting_year}.docx"
+    name = f"{outputs.TEMP_PREFIX}rendering-{job.ret.opcc_code}-{job.ret.reporting_year}.docx"
+    path = job.out_dir / name
     return outputs.save_document(document, path)
 
 

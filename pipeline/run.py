@@ -166,10 +166,9 @@ def run(
         timings["feedback"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
-        bench = out_dir / _named(f"equality-benchmark-{run_year}.xlsx", demo)
         outputs["benchmark"] = [
             benchmark.write_benchmark(
-                bench,
+                out_dir / _named(benchmark.file_name(run_year, edition), demo),
                 members=members,
                 returns_log=batch.log,
                 scores=scores,
@@ -179,7 +178,9 @@ def run(
                 year=run_year,
                 generated=generated,
                 demo=demo,
+                edition=edition,
             )
+            for edition in benchmark.EDITIONS
         ]
         timings["benchmark"] = time.perf_counter() - clock
 

@@ -55,8 +55,8 @@ EDITIONS = (INTERNAL, MEMBERS_EDITION)
 EDITION_NAMES = {
     INTERNAL: "APCC internal edition: return verdicts, warnings and rejected files; not for "
     "circulation to members",
-    MEMBERS_EDITION: "Members' edition: for the 43 members; no return verdicts, warnings or "
-    "file names",
+    MEMBERS_EDITION: "Members' edition: for the 43 members; it shows which members have an "
+    "accepted return and the national picture",
 }
 
 NO_RETURN = "no return"
@@ -140,8 +140,8 @@ CAVEATS = (
 EDITION_CAVEATS = {
     INTERNAL: "This edition is for the APCC: it names rejected files and warnings. Share the "
     "members' edition ({members_file}) with members.",
-    MEMBERS_EDITION: "Return verdicts, warnings and file names are left out of this edition; "
-    "the APCC holds them.",
+    MEMBERS_EDITION: "This edition shows only whether each member has an accepted return; "
+    "what the checks found in each return is between the APCC and that member.",
 }
 
 MEDIAN_NOTE = (

@@ -329,6 +329,9 @@ def criteria_table(
     summary = summary.sort_values("level", key=lambda s: s.map(LEVEL_RANK), kind="stable")
     summary = summary.reset_index(drop=True)
     summary.insert(0, "rank", summary.groupby("level").cumcount() + 1)
+    summary = summary[
+        ["level", "rank", *[c for c in summary.columns if c not in ("level", "rank")]]
+    ]
     return summary.rename(
         columns={
             "rank": "Rank in level",
@@ -447,7 +450,7 @@ def build_benchmark(
         status_columns=["Return status", SHARED_STATUS_COLUMN],
         percent_columns=[SATISFIED_COLUMN],
         widths={
-            **dict.fromkeys(level_columns, 12),
+            **dict.fromkeys(level_columns, 13),
             "Member code": 18,
             "Policing body": 40,
             "Force area": 18,
@@ -505,6 +508,7 @@ def build_benchmark(
         criteria_table(responses, statuses, framework),
         name="Criteria",
         percent_columns=["Share satisfying it"],
+        centre_columns=["Rank in level"],
         widths={"Criterion text": 60, "Theme title": 24, ACCEPTED_COLUMN: 14},
     )
     _print(ws)
@@ -675,6 +679,7 @@ def _write_table(
     status_columns: Iterable[str] = (),
     percent_columns: Iterable[str] = (),
     date_columns: Iterable[str] = (),
+    centre_columns: Iterable[str] = (),
     widths: Mapping[str, float] | None = None,
 ) -> None:
     """`frame` as an Excel table (filters, banding) with its header on row `top`."""
@@ -694,11 +699,13 @@ def _write_table(
         cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
     ws.row_dimensions[top].height = _height(zip(columns, sized, strict=True), 1.0)
     wrap = Alignment(wrap_text=True, vertical="top")
+    centred = Alignment(wrap_text=True, vertical="top", horizontal="center")
+    centre_columns = set(centre_columns)
     for row, values in enumerate(frame.itertuples(index=False), start=top + 1):
         texts = []
         for index, (label, value) in enumerate(zip(columns, values, strict=True), start=1):
             cell = _put(ws, row, index, value)
-            cell.alignment = wrap
+            cell.alignment = centred if label in centre_columns else wrap
             if label in formats:
                 cell.number_format = formats[label]
             fill = fills.get(label, {}).get(cell.value)

@@ -508,7 +508,7 @@ def build_benchmark(
         criteria_table(responses, statuses, framework),
         name="Criteria",
         percent_columns=["Share satisfying it"],
-        centre_columns=["Rank in level"],
+        centre_columns=["Rank in level", "Section", "Theme"],
         widths={"Criterion text": 60, "Theme title": 24, ACCEPTED_COLUMN: 14},
     )
     _print(ws)

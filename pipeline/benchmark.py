@@ -1,4 +1,8 @@
-"""The national benchmark workbook: every member's levels side by side, for the APCC to share.
+"""The national benchmark workbook: every member's levels side by side, in two editions.
+
+The APCC's internal edition carries every return's verdict, warnings and the rejected files; the
+members' edition, shared with the 43 members, says only which members have an accepted return.
+Both open on a cover sheet (what it is, the caveats), print on A4 and chart every theme and region.
 
 The frames each sheet shows are built by pure functions (`member_statuses`, `levels_table`,
 `national_summary`, `regions_summary`, ...); `build_benchmark` only lays them out with openpyxl.
@@ -15,8 +19,22 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.label import DataLabel, DataLabelList
+from openpyxl.chart.marker import DataPoint
+from openpyxl.chart.series import SeriesLabel
+from openpyxl.chart.text import RichText, Text
+from openpyxl.chart.title import Title
+from openpyxl.drawing.text import (
+    CharacterProperties,
+    Paragraph,
+    ParagraphProperties,
+    RegularTextRun,
+    RichTextProperties,
+)
+from openpyxl.drawing.text import Font as DrawingFont
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -28,6 +46,18 @@ from pipeline.layout import LEVEL_FILLS
 from pipeline.members import REGIONS
 from pipeline.validate import ACCEPTED, REJECTED, SUPERSEDED
 from pipeline.validate import WITH_WARNINGS as ACCEPTED_WITH_WARNINGS
+from pipeline.vocabulary import LEVEL_CHART_COLOURS
+
+#: The two editions one run writes: the APCC's own, and the one shared with the members.
+INTERNAL = "internal"
+MEMBERS_EDITION = "members"
+EDITIONS = (INTERNAL, MEMBERS_EDITION)
+EDITION_NAMES = {
+    INTERNAL: "APCC internal edition: return verdicts, warnings and rejected files; not for "
+    "circulation to members",
+    MEMBERS_EDITION: "Members' edition: for the 43 members; it shows which members have an "
+    "accepted return and the national picture",
+}
 
 NO_RETURN = "no return"
 #: A member's status is the best verdict among its files, in this order.
@@ -36,17 +66,83 @@ SCORED = (ACCEPTED, ACCEPTED_WITH_WARNINGS)
 #: The returns log as `validate` makes it, less the full paths (they stay out of the benchmark).
 LOG_COLUMNS = [c for c in validate.LOG_COLUMNS if c != "path"]
 
+YES, NO = "Yes", "No"
 STATUS_FILLS: dict[str, str] = {
     ACCEPTED_WITH_WARNINGS: "FFF2CC",
     REJECTED: "F4CCCC",
     SUPERSEDED: "E7E6E6",
     NO_RETURN: "E7E6E6",
+    NO: "E7E6E6",
 }
+#: What the counts count, said in every header that shows one.
+ACCEPTED_COLUMN = "Members with an accepted return"
+#: The members' edition's Levels column, in place of the return's verdict.
+SHARED_STATUS_COLUMN = "Accepted return"
 TEXT_COLOUR = "1F1F1F"
 HEADER_FILL = "D9E1F2"
 FONT = "Calibri"
 HEADER_ROW = 4
 AUTHOR = "APCC"
+SATISFIED_COLUMN = "Share of criteria satisfied"
+ABOVE_COLUMN = "Share of themes at Achieving or above"
+#: Chart ink (data labels, titles, axes) and bar outlines.
+INK = "1A1A1A"
+OUTLINE = "404040"
+#: The height of a default row (15 points), in centimetres: charts are sized in whole rows.
+ROW_CM = 0.53
+STACKED_CHART_ROWS = 28
+#: The small charts' grid: CHARTS_ACROSS charts per row, each CHART_COLUMNS columns of
+#: CHART_COLUMN_WIDTH wide and CHART_ROWS rows high; CHART_ROWS_PER_PAGE grid rows per A4 page.
+CHARTS_ACROSS = 3
+CHART_COLUMNS = 5
+CHART_COLUMN_WIDTH = 11
+CHART_ROWS = 13
+CHART_ROWS_PER_PAGE = 3
+#: The column (1-based) of a chart data block's first count; its label fills the columns before.
+DATA_FIRST = 5
+
+#: What each sheet shows, for the cover; a sheet not named here is described by its title.
+SHEET_ABOUT: dict[str, str] = {
+    "Levels": "One row per member: {status}, the level of each theme and section (the word and "
+    "a colour), how many themes stand at each level and the share of criteria satisfied.",
+    "National summary": "Per theme and per section: members with an accepted return at each "
+    "level, and the median level; then a stacked bar chart of every theme.",
+    "Theme charts": "One chart per theme: members with an accepted return at each level.",
+    "Region charts": "One chart per region: the themes of its members with an accepted return "
+    "at each level.",
+    "Criteria": "Every criterion: how many members satisfy it, ranked within its level, "
+    "Developing first and least met first: where members most need support.",
+    "Regions": "Per region: members, members with an accepted return, their themes at each "
+    "level and each section's median level.",
+    "Objectives": "Every equality objective of the members with an accepted return, as "
+    "written, to share good practice.",
+    "Returns": "Every file received, its status (accepted, with warnings, rejected, "
+    "superseded), sign-off date, errors and warnings, and the members with no return.",
+}
+STATUS_ABOUT = {
+    INTERNAL: "its return status (accepted, accepted with warnings, rejected, superseded or no "
+    "return)",
+    MEMBERS_EDITION: "whether it has an accepted return",
+}
+CAVEATS = (
+    "Self-assessed, not audited: each member assessed itself against the framework, and "
+    "neither the APCC nor anyone else has checked the evidence.",
+    "Levels are cumulative: a theme is at a level only when every criterion at that level and "
+    "at every level below is satisfied (Met, or Not applicable with a reason). A section is at "
+    "the lowest of its themes' levels.",
+    "There is no overall level: the framework gives levels to themes and sections only, so "
+    "members are not ranked; count the themes at each level instead.",
+    "Only accepted returns are counted: a member without one has no levels and is in no count "
+    "or median.",
+    "Median level: the middle level of the members with an accepted return; with an even "
+    "number, the lower of the two middle levels. Levels are never averaged.",
+)
+EDITION_CAVEATS = {
+    INTERNAL: "This edition is for the APCC: it names rejected files and warnings. Share the "
+    "members' edition ({members_file}) with members.",
+    MEMBERS_EDITION: "This edition shows only whether each member has an accepted return; "
+    "what the checks found in each return is between the APCC and that member.",
+}
 
 MEDIAN_NOTE = (
     "Median level: the middle of the levels of the {count} members with an accepted return. "
@@ -55,8 +151,7 @@ MEDIAN_NOTE = (
 )
 LEVELS_NOTE = (
     "One row per member. Levels are cumulative: a theme is at a level only when every criterion "
-    "at that level and below is satisfied; a section is at the lowest of its themes' levels. "
-    "Members without an accepted return have no levels: see Return status."
+    "at that level and below is satisfied; a section is at the lowest of its themes' levels."
 )
 
 
@@ -95,6 +190,11 @@ def _themes_at(level: str) -> str:
     return f"Themes at {level}"
 
 
+def members_at(level: str) -> str:
+    """The header of a count of members at `level`."""
+    return f"Members at {level}"
+
+
 def levels_table(
     members: pd.DataFrame, statuses: pd.DataFrame, scores: scoring.Scores, framework: Framework
 ) -> pd.DataFrame:
@@ -117,7 +217,7 @@ def levels_table(
     totals = sum(by_member[f"{lv.lower()}_total"].sum() for lv in LEVEL_LADDER[1:])
     progress = pd.DataFrame(
         {
-            "Criteria satisfied": satisfied / totals,
+            SATISFIED_COLUMN: satisfied / totals,
             "Not applicable claims": by_member["not_applicable"].sum(),
         }
     )
@@ -142,6 +242,25 @@ def levels_table(
     return table
 
 
+def shared_levels(table: pd.DataFrame) -> pd.DataFrame:
+    """The Levels sheet of the members' edition: whether each member has an accepted return, in
+    place of its return's verdict (rejected and no return look alike)."""
+    accepted = table["Return status"].isin(SCORED).map({True: YES, False: NO})
+    table = table.drop(columns="Return status")
+    table.insert(table.columns.get_loc("Region") + 1, SHARED_STATUS_COLUMN, accepted)
+    return table
+
+
+def _count_headers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Level counts headed by what they count."""
+    return frame.rename(
+        columns={
+            **{level: members_at(level) for level in LEVEL_LADDER},
+            national.MEMBERS_COLUMN: ACCEPTED_COLUMN,
+        }
+    )
+
+
 def national_summary(themes: pd.DataFrame, framework: Framework) -> pd.DataFrame:
     """Per theme: how many members stand at each level, and the median level."""
     labels = pd.DataFrame(
@@ -151,7 +270,7 @@ def national_summary(themes: pd.DataFrame, framework: Framework) -> pd.DataFrame
         }
     )
     counts = national.theme_counts(themes, framework).reset_index(drop=True)
-    return pd.concat([labels, counts], axis=1)
+    return _count_headers(pd.concat([labels, counts], axis=1))
 
 
 def section_summary(sections: pd.DataFrame, framework: Framework) -> pd.DataFrame:
@@ -160,7 +279,7 @@ def section_summary(sections: pd.DataFrame, framework: Framework) -> pd.DataFram
         {"Section": [section_label(s.number, s.title) for s in framework.sections]}
     )
     counts = national.section_counts(sections, framework).reset_index(drop=True)
-    return pd.concat([labels, counts], axis=1)
+    return _count_headers(pd.concat([labels, counts], axis=1))
 
 
 def regions_summary(
@@ -177,8 +296,8 @@ def regions_summary(
     regions = [r for r in REGIONS if r in present] + sorted(present - set(REGIONS))
 
     table = pd.DataFrame({"Region": regions})
-    table["Members"] = [int((members["region"] == r).sum()) for r in regions]
-    table["Accepted returns"] = [int(region_of[codes].eq(r).sum()) for r in regions]
+    table["Members in the region"] = [int((members["region"] == r).sum()) for r in regions]
+    table[ACCEPTED_COLUMN] = [int(region_of[codes].eq(r).sum()) for r in regions]
     counts = (
         pd.crosstab(themes["region"], themes["level_rank"])
         .reindex(index=regions, columns=range(len(LEVEL_LADDER)), fill_value=0)
@@ -188,9 +307,7 @@ def regions_summary(
         table[_themes_at(level)] = counts[rank].to_numpy()
     scored_themes = counts.sum(axis=1)
     at_least_achieving = counts.loc[:, LEVEL_RANK["Achieving"] :].sum(axis=1)
-    table["Themes at Achieving or above"] = (
-        at_least_achieving / scored_themes.where(scored_themes > 0)
-    ).to_numpy()
+    table[ABOVE_COLUMN] = (at_least_achieving / scored_themes.where(scored_themes > 0)).to_numpy()
     for section in framework.sections:
         in_section = sections[sections["section"] == section.number]
         table[f"Section {section.number} median level"] = [
@@ -203,18 +320,28 @@ def regions_summary(
 def criteria_table(
     responses: pd.DataFrame, statuses: pd.DataFrame, framework: Framework
 ) -> pd.DataFrame:
-    """The Criteria sheet: share of members satisfying each criterion, least met first."""
+    """The Criteria sheet: each criterion's uptake, ranked within its level, Developing first
+    (a Developing gap keeps a theme below every level), least met first within a level."""
     scored = responses[responses["opcc_code"].isin(scored_codes(statuses))]
+    # `criterion_uptake` sorts least met first, then framework order; a stable sort by level
+    # keeps that order within each level.
     summary = national.criterion_uptake(scored, framework)
+    summary = summary.sort_values("level", key=lambda s: s.map(LEVEL_RANK), kind="stable")
+    summary = summary.reset_index(drop=True)
+    summary.insert(0, "rank", summary.groupby("level").cumcount() + 1)
+    summary = summary[
+        ["level", "rank", *[c for c in summary.columns if c not in ("level", "rank")]]
+    ]
     return summary.rename(
         columns={
+            "rank": "Rank in level",
             "criterion_id": "Criterion",
             "section": "Section",
             "theme": "Theme",
             "theme_title": "Theme title",
             "level": "Level",
             "text": "Criterion text",
-            "members": "Members with a return",
+            "members": ACCEPTED_COLUMN,
             "satisfied": "Members satisfying it",
             "share_satisfied": "Share satisfying it",
             "not_applicable": "Not applicable claims",
@@ -287,11 +414,14 @@ def build_benchmark(
     year: str,
     generated: dt.date | None = None,
     demo: bool = False,
+    edition: str = INTERNAL,
 ) -> Workbook:
     """The benchmark workbook in memory. `generated` (default today) is the date it carries, so a
     rerun with the same inputs and date gives the same bytes. `demo`: every sheet says DEMO.
+    `edition`: INTERNAL (verdicts, warnings, the Returns sheet) or MEMBERS_EDITION (none of them).
     """
-    _check_inputs(returns_log, year)
+    _check_inputs(returns_log, year, edition)
+    internal = edition == INTERNAL
     generated = generated or dt.date.today()
     statuses = member_statuses(members, returns_log)
     codes = scored_codes(statuses)
@@ -304,22 +434,32 @@ def build_benchmark(
         book,
         "Levels",
         f"Equality Framework benchmark {year}: levels by member",
-        f"{LEVELS_NOTE} Framework edition {framework.edition}; "
-        f"produced {generated.day} {generated:%B %Y}.",
+        f"{LEVELS_NOTE} Members without an accepted return have no levels: see "
+        f"{'Return status' if internal else SHARED_STATUS_COLUMN}. Framework edition "
+        f"{framework.edition}; produced {generated.day} {generated:%B %Y}.",
     )
     level_columns = [theme_label(t.number, t.title) for t in framework.themes] + [
         section_label(s.number, s.title) for s in framework.sections
     ]
+    levels = levels_table(members, statuses, scores, framework)
     _write_table(
         ws,
-        levels_table(members, statuses, scores, framework),
+        levels if internal else shared_levels(levels),
         name="Levels",
         level_columns=level_columns,
-        status_columns=["Return status"],
-        percent_columns=["Criteria satisfied"],
-        widths={**dict.fromkeys(level_columns, 19), "Policing body": 50},
+        status_columns=["Return status", SHARED_STATUS_COLUMN],
+        percent_columns=[SATISFIED_COLUMN],
+        widths={
+            **dict.fromkeys(level_columns, 13),
+            "Member code": 18,
+            "Policing body": 40,
+            "Force area": 18,
+            "Region": 14,
+            **dict.fromkeys([_themes_at(level) for level in LEVEL_LADDER], 11),
+        },
     )
     ws.freeze_panes = f"C{HEADER_ROW + 1}"
+    _print(ws, pages_wide=3, title_columns="A:A")
 
     ws = _new_sheet(
         book,
@@ -329,9 +469,12 @@ def build_benchmark(
     )
     by_theme = national_summary(themes, framework)
     _write_table(
-        ws, by_theme, name="NationalThemes", level_columns=["Median level"], widths={"Theme": 50}
+        ws,
+        by_theme,
+        name="NationalThemes",
+        level_columns=["Median level"],
+        widths={"Theme": 56, **dict.fromkeys(map(members_at, LEVEL_LADDER), 13)},
     )
-    _stacked_chart(ws, by_theme, year)
     below = HEADER_ROW + len(by_theme) + 3
     _put(ws, below - 1, 1, "Sections").font = _font(bold=True, size=12)
     _write_table(
@@ -341,21 +484,34 @@ def build_benchmark(
         top=below,
         level_columns=["Median level"],
     )
+    chart_row = below + len(framework.sections) + 2
+    _stacked_chart(ws, by_theme, year, f"A{chart_row}")
+    ws.row_breaks.append(Break(id=chart_row - 1))
+    # Both tables fit one page, and a repeated header would only stand over the chart's page.
+    _print(ws, title_rows=None, last_row=chart_row + STACKED_CHART_ROWS)
+
+    _theme_charts(book, by_theme, year)
+    regions = regions_summary(members, statuses, scores, framework)
+    _region_charts(book, regions, year)
 
     ws = _new_sheet(
         book,
         "Criteria",
-        f"Criteria {year}: where members most need support (least met first)",
-        "The share of members with an accepted return that satisfy each criterion (Met, or Not "
-        "applicable with a reason), and how many claimed Not applicable.",
+        f"Criteria {year}: where members most need support (Developing first, least met first)",
+        "Ranked within each level: Developing first (a Developing gap keeps a theme below every "
+        "level), then Achieving, then Advancing, each from the least met. The share is of the "
+        "members with an accepted return that satisfy the criterion (Met, or Not applicable "
+        "with a reason).",
     )
     _write_table(
         ws,
         criteria_table(responses, statuses, framework),
         name="Criteria",
         percent_columns=["Share satisfying it"],
-        widths={"Criterion text": 70, "Theme title": 30},
+        centre_columns=["Rank in level", "Section", "Theme"],
+        widths={"Criterion text": 60, "Theme title": 24, ACCEPTED_COLUMN: 14},
     )
+    _print(ws)
 
     ws = _new_sheet(
         book,
@@ -366,11 +522,12 @@ def build_benchmark(
     )
     _write_table(
         ws,
-        regions_summary(members, statuses, scores, framework),
+        regions,
         name="Regions",
         level_columns=[f"Section {s.number} median level" for s in framework.sections],
-        percent_columns=["Themes at Achieving or above"],
+        percent_columns=[ABOVE_COLUMN],
     )
+    _print(ws)
 
     ws = _new_sheet(
         book,
@@ -382,30 +539,51 @@ def build_benchmark(
         ws,
         objectives_table(objectives, members, statuses),
         name="Objectives",
-        widths=dict.fromkeys(("Objective", "Measure", "Commentary"), 40),
+        widths={
+            **dict.fromkeys(("Objective", "Measure", "Commentary"), 32),
+            "Policing body": 26,
+        },
     )
+    _print(ws)
 
-    ws = _new_sheet(
+    if internal:
+        ws = _new_sheet(
+            book,
+            "Returns",
+            f"Returns {year}: every file received, and members with no return",
+            "Status: accepted, accepted with warnings, rejected (not scored), superseded "
+            "(replaced by a later return from the same member) or no return.",
+        )
+        _write_table(
+            ws,
+            returns_table(members, returns_log),
+            name="Returns",
+            status_columns=["Status"],
+            date_columns=["Sign-off date"],
+            widths={"Policing body": 30, "File": 36},
+        )
+        _print(ws)
+
+    _cover(
         book,
-        "Returns",
-        f"Returns {year}: every file received, and members with no return",
-        "Status: accepted, accepted with warnings, rejected (not scored), superseded (replaced "
-        "by a later return from the same member) or no return.",
+        year=year,
+        framework=framework,
+        generated=generated,
+        edition=edition,
+        accepted=len(codes),
+        members=len(members),
     )
-    _write_table(
-        ws,
-        returns_table(members, returns_log),
-        name="Returns",
-        status_columns=["Status"],
-        date_columns=["Sign-off date"],
-        widths={"Policing body": 50, "File": 60},
-    )
-
-    _properties(book, year, framework, generated)
+    _properties(book, year, framework, generated, edition)
     if demo:
         marks.mark_workbook(book, titled=book.sheetnames)
     book.active = 0
     return book
+
+
+def file_name(year: str, edition: str = INTERNAL) -> str:
+    """The benchmark's file name for `edition` (a demo run adds -DEMO with `marks.demo_name`)."""
+    suffix = "" if edition == INTERNAL else f"-{edition}"
+    return f"equality-benchmark-{year}{suffix}.xlsx"
 
 
 def write_benchmark(path: Path, **inputs: object) -> Path:
@@ -413,7 +591,9 @@ def write_benchmark(path: Path, **inputs: object) -> Path:
     return outputs.save_workbook(build_benchmark(**inputs), Path(path))
 
 
-def _check_inputs(returns_log: pd.DataFrame, year: str) -> None:
+def _check_inputs(returns_log: pd.DataFrame, year: str, edition: str) -> None:
+    if edition not in EDITIONS:
+        raise BenchmarkError(f"The edition {edition!r} is not one of: {', '.join(EDITIONS)}.")
     if not layout.is_valid_year(year):
         raise BenchmarkError(f"The reporting year {year!r} is not a financial year like 2025-26.")
     missing = [c for c in LOG_COLUMNS if c not in returns_log.columns]
@@ -425,9 +605,55 @@ def _new_sheet(book: Workbook, name: str, title: str, note: str) -> Worksheet:
     ws = book.create_sheet(name)
     _put(ws, 1, 1, title).font = _font(bold=True, size=14)
     _put(ws, 2, 1, note).font = _font(italic=True)
-    sheets.print_landscape(ws, f"{HEADER_ROW}:{HEADER_ROW}")
     ws.freeze_panes = f"A{HEADER_ROW + 1}"
     return ws
+
+
+def _print(
+    ws: Worksheet,
+    *,
+    title_rows: str | None = f"{HEADER_ROW}:{HEADER_ROW}",
+    pages_wide: int = 1,
+    title_columns: str | None = None,
+    last_row: int = 0,
+    last_column: int = 0,
+    portrait: bool = False,
+) -> None:
+    """A4, fitted to `pages_wide` page widths, header rows repeated, the print area set to what
+    the sheet holds (and the charts below it, up to `last_row`), page numbers in the footer."""
+    sheets.print_landscape(ws, title_rows, pages_wide=pages_wide, title_columns=title_columns)
+    if portrait:
+        ws.page_setup.orientation = "portrait"
+    ws.print_options.horizontalCentered = False
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    column = get_column_letter(max(last_column, ws.max_column))
+    ws.print_area = f"A1:{column}{max(last_row, ws.max_row)}"
+    ws.page_setup.pageOrder = "overThenDown"
+    _wrap_note(ws)
+    ws.oddFooter.left.text = "&A"
+    ws.oddFooter.right.text = "Page &P of &N"
+
+
+#: About the widest a page holds at a readable scale, in units of column width.
+PAGE_WIDTH = 130
+
+
+def _wrap_note(ws: Worksheet) -> None:
+    """Wrap the note in A2 across the columns of the first page, so that print never cuts it."""
+    note = ws["A2"].value
+    if not isinstance(note, str) or ws.max_column < 2:
+        return
+    total, last = 0.0, 1
+    for column in range(1, ws.max_column + 1):
+        width = ws.column_dimensions[get_column_letter(column)].width or 8.43
+        if total + width > PAGE_WIDTH and column > 1:
+            break
+        total, last = total + width, column
+    if last > 1:
+        ws.merge_cells(start_row=2, end_row=2, start_column=1, end_column=last)
+    ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
+    sheets.fit_row(ws, 2, [(note, total)])
 
 
 def _font(**style: object) -> Font:
@@ -453,6 +679,7 @@ def _write_table(
     status_columns: Iterable[str] = (),
     percent_columns: Iterable[str] = (),
     date_columns: Iterable[str] = (),
+    centre_columns: Iterable[str] = (),
     widths: Mapping[str, float] | None = None,
 ) -> None:
     """`frame` as an Excel table (filters, banding) with its header on row `top`."""
@@ -472,11 +699,13 @@ def _write_table(
         cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
     ws.row_dimensions[top].height = _height(zip(columns, sized, strict=True), 1.0)
     wrap = Alignment(wrap_text=True, vertical="top")
+    centred = Alignment(wrap_text=True, vertical="top", horizontal="center")
+    centre_columns = set(centre_columns)
     for row, values in enumerate(frame.itertuples(index=False), start=top + 1):
         texts = []
         for index, (label, value) in enumerate(zip(columns, values, strict=True), start=1):
             cell = _put(ws, row, index, value)
-            cell.alignment = wrap
+            cell.alignment = centred if label in centre_columns else wrap
             if label in formats:
                 cell.number_format = formats[label]
             fill = fills.get(label, {}).get(cell.value)
@@ -511,21 +740,22 @@ def _column_widths(ws: Worksheet, frame: pd.DataFrame, widths: Mapping[str, floa
     return sized
 
 
-def _height(texts: Iterable[tuple[str, float]], chars_per_unit: float = 1.2) -> float:
+def _height(texts: Iterable[tuple[str, float]], chars_per_unit: float = 1.05) -> float:
     """Row height (points) that shows every line of wrapped text; bold headers fit fewer."""
     return sheets.row_height(texts, chars_per_unit)
 
 
-def _stacked_chart(ws: Worksheet, by_theme: pd.DataFrame, year: str) -> None:
-    """A native stacked bar chart of members at each level by theme, beside the table."""
-    first = list(by_theme.columns).index(LEVEL_LADDER[0]) + 1
+def _stacked_chart(ws: Worksheet, by_theme: pd.DataFrame, year: str, anchor: str) -> None:
+    """A native stacked bar chart of members at each level by theme, at `anchor` below the
+    tables (so that it prints on its own page, not squeezed beside them)."""
+    first = list(by_theme.columns).index(members_at(LEVEL_LADDER[0])) + 1
     last_row = HEADER_ROW + len(by_theme)
     chart = BarChart()
     chart.type = "bar"
     chart.grouping = "stacked"
     chart.overlap = 100
     chart.gapWidth = 60
-    chart.title = f"Members at each level, by theme ({year})"
+    chart.title = _title(f"Members with an accepted return at each level, by theme ({year})", 1200)
     chart.add_data(
         Reference(
             ws,
@@ -538,8 +768,18 @@ def _stacked_chart(ws: Worksheet, by_theme: pd.DataFrame, year: str) -> None:
     )
     chart.set_categories(Reference(ws, min_col=1, min_row=HEADER_ROW + 1, max_row=last_row))
     for series, level in zip(chart.series, LEVEL_LADDER, strict=True):
-        series.graphicalProperties.solidFill = LEVEL_FILLS[level]
-        series.graphicalProperties.line.solidFill = "404040"
+        series.tx = SeriesLabel(v=level)
+        series.graphicalProperties.solidFill = LEVEL_CHART_COLOURS[level]
+        series.graphicalProperties.line.solidFill = OUTLINE
+    # A segment of no members shows no "0" label.
+    # Each bar segment labelled with its members, but a segment of none has no "0" label.
+    for series, level in zip(chart.series, LEVEL_LADDER, strict=True):
+        series.dLbls = _data_labels("ctr")
+        series.dLbls.dLbl = [
+            DataLabel(idx=index, **dict.fromkeys(LABEL_SHOWS, False))
+            for index, count in enumerate(by_theme[members_at(level)])
+            if count == 0
+        ]
     # Theme 1 at the top, as in the table; openpyxl 3.1 hides axes unless told not to.
     chart.x_axis.scaling.orientation = "maxMin"
     chart.x_axis.delete = False
@@ -547,18 +787,240 @@ def _stacked_chart(ws: Worksheet, by_theme: pd.DataFrame, year: str) -> None:
     chart.y_axis.crosses = "max"  # with the themes reversed, keeps the counts along the bottom
     chart.y_axis.title = "Members"
     chart.y_axis.majorGridlines = None
+    chart.x_axis.txPr = _text(900)
+    chart.y_axis.txPr = _text(900)
     chart.legend.position = "b"
-    chart.width = 26
-    chart.height = 14
-    ws.add_chart(chart, f"{get_column_letter(len(by_theme.columns) + 2)}{HEADER_ROW}")
+    chart.legend.txPr = _text(1000)
+    chart.width = 25
+    chart.height = STACKED_CHART_ROWS * ROW_CM
+    ws.add_chart(chart, anchor)
 
 
-def _properties(book: Workbook, year: str, framework: Framework, generated: dt.date) -> None:
+def _properties(
+    book: Workbook, year: str, framework: Framework, generated: dt.date, edition: str
+) -> None:
     sheets.set_properties(
         book,
         author=AUTHOR,
         stamp=generated,
-        title=f"Equality Framework benchmark {year}",
+        title=f"Equality Framework benchmark {year}"
+        + ("" if edition == INTERNAL else " (members' edition)"),
         subject=f"{framework.title}, edition {framework.edition}: national benchmark",
         keywords=f"equality; benchmark; {year}",
+    )
+
+
+def _cover(
+    book: Workbook,
+    *,
+    year: str,
+    framework: Framework,
+    generated: dt.date,
+    edition: str,
+    accepted: int,
+    members: int,
+) -> None:
+    """The first sheet: what the workbook is, for whom, what each sheet shows, and the caveats."""
+    ws = book.create_sheet("Cover", 0)
+    ws.column_dimensions["A"].width = 34
+    ws.column_dimensions["B"].width = 95
+    wrap = Alignment(wrap_text=True, vertical="top")
+    _put(ws, 1, 1, f"Equality Framework benchmark {year}").font = _font(bold=True, size=18)
+    _put(ws, 2, 1, EDITION_NAMES[edition]).font = _font(bold=True, size=12)
+    facts = [
+        ("Reporting year", year),
+        ("Framework", framework.title),
+        ("Framework edition", framework.edition),
+        ("Generated", f"{generated.day} {generated:%B %Y}"),
+        ("Edition", "APCC internal" if edition == INTERNAL else "Members'"),
+        (ACCEPTED_COLUMN, f"{accepted} of {members}"),
+    ]
+    row = 4
+    for label, value in facts:
+        _put(ws, row, 1, label).font = _font(bold=True)
+        _put(ws, row, 2, value).font = _font()
+        row += 1
+
+    row += 1
+    _put(ws, row, 1, "What each sheet shows").font = _font(bold=True, size=12)
+    for name in book.sheetnames[1:]:
+        row += 1
+        about = SHEET_ABOUT.get(name, str(book[name]["A1"].value or ""))
+        about = about.format(status=STATUS_ABOUT[edition])
+        _put(ws, row, 1, name).font = _font(bold=True)
+        _put(ws, row, 2, about).font = _font()
+        ws.cell(row, 1).alignment = ws.cell(row, 2).alignment = wrap
+        sheets.fit_row(ws, row, [(about, 95)])
+
+    row += 2
+    _put(ws, row, 1, "Read with care").font = _font(bold=True, size=12)
+    members_file = file_name(year, MEMBERS_EDITION)
+    for caveat in (*CAVEATS, EDITION_CAVEATS[edition].format(members_file=members_file)):
+        row += 1
+        _put(ws, row, 2, caveat).font = _font()
+        ws.cell(row, 2).alignment = wrap
+        sheets.fit_row(ws, row, [(caveat, 95)])
+    _print(ws, title_rows=None, portrait=True)
+
+
+def _theme_charts(book: Workbook, by_theme: pd.DataFrame, year: str) -> None:
+    """The Theme charts sheet: one small bar chart per theme, members at each level."""
+    ws = _chart_sheet(
+        book,
+        "Theme charts",
+        f"Theme charts {year}: members with an accepted return at each level, by theme",
+        "Each bar is labelled with its number of members; every chart has the same scale. The "
+        "figures are in the table below the charts.",
+    )
+    data = pd.DataFrame(
+        {
+            "Theme": by_theme["Theme"],
+            **{level: by_theme[members_at(level)] for level in LEVEL_LADDER},
+        }
+    )
+    top = _chart_data(ws, data, len(data), "The figures in these charts: members at each level")
+    largest = int(data[list(LEVEL_LADDER)].to_numpy().max(initial=0))
+    for index, label in enumerate(data["Theme"]):
+        _small_chart(ws, index, top, top + 1 + index, label, "Members", largest)
+    _print(ws, title_rows="1:2", last_column=CHARTS_ACROSS * CHART_COLUMNS)
+
+
+def _region_charts(book: Workbook, regions: pd.DataFrame, year: str) -> None:
+    """The Region charts sheet: one small bar chart per region, its themes at each level."""
+    ws = _chart_sheet(
+        book,
+        "Region charts",
+        f"Region charts {year}: themes at each level, by region",
+        "Each region's members with an accepted return, 16 themes each: how many of their themes "
+        "stand at each level. Each bar is labelled with its number of themes.",
+    )
+    data = pd.DataFrame(
+        {
+            "Region": regions["Region"],
+            **{level: regions[_themes_at(level)] for level in LEVEL_LADDER},
+            ACCEPTED_COLUMN: regions[ACCEPTED_COLUMN],
+        }
+    )
+    top = _chart_data(ws, data, len(data), "The figures in these charts: themes at each level")
+    for index, (region, count) in enumerate(
+        zip(data["Region"], data[ACCEPTED_COLUMN], strict=True)
+    ):
+        counted = f"{count} member{'' if count == 1 else 's'} with an accepted return"
+        _small_chart(ws, index, top, top + 1 + index, f"{region} ({counted})", "Themes", None)
+    _print(ws, title_rows="1:2", last_column=CHARTS_ACROSS * CHART_COLUMNS)
+
+
+def _chart_sheet(book: Workbook, name: str, title: str, note: str) -> Worksheet:
+    ws = book.create_sheet(name)
+    _put(ws, 1, 1, title).font = _font(bold=True, size=14)
+    _put(ws, 2, 1, note).font = _font(italic=True)
+    for column in range(1, CHARTS_ACROSS * CHART_COLUMNS + 1):
+        ws.column_dimensions[get_column_letter(column)].width = CHART_COLUMN_WIDTH
+    return ws
+
+
+def _chart_data(ws: Worksheet, data: pd.DataFrame, charts: int, heading: str) -> int:
+    """Write the charts' figures below their grid; return the data's header row.
+
+    The label of each row spans the columns before DATA_FIRST, so the grid's widths stay.
+    """
+    grid_rows = -(-charts // CHARTS_ACROSS)
+    for page in range(CHART_ROWS_PER_PAGE, grid_rows, CHART_ROWS_PER_PAGE):
+        ws.row_breaks.append(Break(id=HEADER_ROW - 1 + page * CHART_ROWS))
+    top = HEADER_ROW + grid_rows * CHART_ROWS + 2
+    ws.row_breaks.append(Break(id=top - 2))
+    _put(ws, top - 1, 1, heading).font = _font(bold=True, size=12)
+    columns = [str(c) for c in data.columns]
+    header = Alignment(wrap_text=True, vertical="bottom")
+    for offset, values in enumerate([columns, *data.itertuples(index=False)]):
+        row = top + offset
+        ws.merge_cells(start_row=row, end_row=row, start_column=1, end_column=DATA_FIRST - 1)
+        for index, value in enumerate(values):
+            cell = _put(ws, row, 1 if index == 0 else DATA_FIRST + index - 1, value)
+            cell.font = _font(bold=offset == 0)
+            if offset == 0:
+                cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
+                cell.alignment = header
+        if offset == 0:
+            ws.row_dimensions[row].height = sheets.row_height(
+                [(c, CHART_COLUMN_WIDTH) for c in columns[1:]], 1.0
+            )
+    return top
+
+
+def _small_chart(
+    ws: Worksheet,
+    index: int,
+    header: int,
+    row: int,
+    title: str,
+    axis: str,
+    largest: int | None,
+) -> None:
+    """Chart number `index` of the grid: the counts on `row` of the data, one bar per level in
+    its chart colour, each labelled with its value; `largest` fixes a shared scale."""
+    chart = BarChart()
+    chart.type = "col"
+    chart.grouping = "clustered"
+    chart.gapWidth = 40
+    last = DATA_FIRST + len(LEVEL_LADDER) - 1
+    chart.add_data(Reference(ws, min_col=DATA_FIRST, max_col=last, min_row=row), from_rows=True)
+    chart.set_categories(Reference(ws, min_col=DATA_FIRST, max_col=last, min_row=header))
+    series = chart.series[0]
+    series.tx = SeriesLabel(v=axis)
+    series.graphicalProperties.line.solidFill = OUTLINE
+    for point, level in enumerate(LEVEL_LADDER):
+        bar = DataPoint(idx=point)
+        bar.graphicalProperties.solidFill = LEVEL_CHART_COLOURS[level]
+        bar.graphicalProperties.line.solidFill = OUTLINE
+        series.dPt.append(bar)
+    chart.dataLabels = _data_labels("outEnd")
+    chart.title = _title(title, 1000)
+    chart.legend = None
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.x_axis.txPr = _text(800, horizontal=True)
+    chart.y_axis.txPr = _text(800)
+    chart.y_axis.title = axis
+    chart.y_axis.scaling.min = 0
+    if largest is not None:
+        # Room above the tallest bar for its label; the same scale on every chart.
+        chart.y_axis.scaling.max = max(largest + 1, 1) + (largest + 1) // 5
+    chart.y_axis.numFmt = "0"
+    chart.y_axis.majorGridlines = None
+    chart.width = CHART_COLUMNS * CHART_COLUMN_WIDTH * 0.19
+    chart.height = (CHART_ROWS - 1) * ROW_CM
+    grid_row, grid_column = divmod(index, CHARTS_ACROSS)
+    anchor = f"{get_column_letter(1 + grid_column * CHART_COLUMNS)}"
+    ws.add_chart(chart, f"{anchor}{HEADER_ROW + grid_row * CHART_ROWS}")
+
+
+def _text(size: int, bold: bool = False, horizontal: bool = False) -> RichText:
+    """Chart text properties: the workbook's font in dark ink at `size` (hundredths of a point);
+    `horizontal` keeps axis labels level (they wrap rather than turn)."""
+    props = CharacterProperties(sz=size, b=bold, solidFill=INK, latin=DrawingFont(typeface=FONT))
+    body = RichTextProperties(rot=0, vert="horz") if horizontal else None
+    return RichText(
+        bodyPr=body, p=[Paragraph(pPr=ParagraphProperties(defRPr=props), endParaRPr=props)]
+    )
+
+
+def _title(text: str, size: int) -> Title:
+    """A chart title in dark ink at `size`, bold, not over the plot."""
+    props = CharacterProperties(sz=size, b=True, solidFill=INK, latin=DrawingFont(typeface=FONT))
+    paragraph = Paragraph(
+        pPr=ParagraphProperties(defRPr=props), r=[RegularTextRun(rPr=props, t=text)]
+    )
+    return Title(tx=Text(rich=RichText(p=[paragraph])), overlay=False)
+
+
+LABEL_SHOWS = ("showVal", "showSerName", "showCatName", "showLegendKey", "showPercent")
+
+
+def _data_labels(position: str) -> DataLabelList:
+    """Each bar's value on it (`position`: "ctr" inside, "outEnd" above), in dark ink."""
+    return DataLabelList(
+        **{**dict.fromkeys(LABEL_SHOWS, False), "showVal": True},
+        dLblPos=position,
+        txPr=_text(900, bold=True),
     )

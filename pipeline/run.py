@@ -186,25 +186,29 @@ def run(
         timings["feedback"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
-        bench = records.write(
-            _named(f"equality-benchmark-{run_year}.xlsx", demo),
-            lambda tmp: benchmark.write_benchmark(
-                tmp,
-                members=members,
-                returns_log=batch.log,
-                scores=scores,
-                responses=batch.responses,
-                objectives=batch.objectives,
-                framework=framework,
-                year=run_year,
-                generated=generated,
-                demo=demo,
-            ),
-            force=force,
-        )
+        benches = [
+            records.write(
+                _named(benchmark.file_name(run_year, edition), demo),
+                lambda tmp, edition=edition: benchmark.write_benchmark(
+                    tmp,
+                    members=members,
+                    returns_log=batch.log,
+                    scores=scores,
+                    responses=batch.responses,
+                    objectives=batch.objectives,
+                    framework=framework,
+                    year=run_year,
+                    generated=generated,
+                    demo=demo,
+                    edition=edition,
+                ),
+                force=force,
+            )
+            for edition in benchmark.EDITIONS
+        ]
         records.save()
-        outputs["benchmark"] = [bench.path]
-        kept += [summary, bench]
+        outputs["benchmark"] = [bench.path for bench in benches]
+        kept += [summary, *benches]
         timings["benchmark"] = time.perf_counter() - clock
 
         outputs["year record"] = history.write_record(

@@ -94,15 +94,24 @@ def fit_row(ws: Worksheet, row: int, texts: Iterable[tuple[str, float]], **optio
     ws.row_dimensions[row].height = row_height(texts, **options)
 
 
-def print_landscape(ws: Worksheet, title_rows: str | None = None) -> None:
-    """A4 landscape, every column on one page width; `title_rows` ("2:2") repeat on each page."""
+def print_landscape(
+    ws: Worksheet,
+    title_rows: str | None = None,
+    *,
+    pages_wide: int = 1,
+    title_columns: str | None = None,
+) -> None:
+    """A4 landscape, every column within `pages_wide` page widths and as many pages down as it
+    takes; `title_rows` ("2:2") and `title_columns` ("A:B") repeat on each page."""
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToWidth = pages_wide
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     if title_rows:
         ws.print_title_rows = title_rows
+    if title_columns:
+        ws.print_title_cols = title_columns
 
 
 def set_properties(

@@ -59,6 +59,16 @@ LEVEL_COLOURS: dict[str, tuple[str, str]] = {
 #: The fill of each level alone, for places that draw dark ink on it (report, benchmark, chart).
 LEVEL_FILLS: dict[str, str] = {level: fill for level, (fill, _) in LEVEL_COLOURS.items()}
 
+#: Level -> a stronger shade of its fill for chart bars, where a pale fill fades into the white
+#: plot: each stands out from white at 3:1 or more (WCAG non-text contrast), and dark ink
+#: (#1A1A1A) data labels read on it at 4.5:1 or more.
+LEVEL_CHART_COLOURS: dict[str, str] = {
+    NOT_YET: "E06666",
+    "Developing": "C98500",
+    "Achieving": "4A90D0",
+    "Advancing": "5AA02C",
+}
+
 #: Status -> (fill, text colour): Excel's own Good / Neutral / Bad pairs, plus a grey.
 STATUS_COLOURS: dict[str, tuple[str, str]] = {
     MET: ("C6EFCE", "006100"),

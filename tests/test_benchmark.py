@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
@@ -11,12 +13,14 @@ from xml.etree import ElementTree
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import needs_libreoffice, recalculate
+from conftest import convert, needs_libreoffice, recalculate
 from test_scoring import FW, ids_of, responses_for
+from test_vocabulary import _contrast
 
 from pipeline import benchmark, members, national, outputs, scoring
 from pipeline.framework import LEVEL_LADDER
 from pipeline.returns import OBJECTIVE_COLUMNS
+from pipeline.vocabulary import LEVEL_CHART_COLOURS
 
 YEAR = "2025-26"
 GENERATED = dt.date(2026, 5, 1)
@@ -147,6 +151,42 @@ def book(written) -> openpyxl.Workbook:
     return openpyxl.load_workbook(written)
 
 
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory) -> Path:
+    """The members' edition of the same batch."""
+    folder = tmp_path_factory.mktemp("members")
+    name = benchmark.file_name(YEAR, benchmark.MEMBERS_EDITION)
+    return benchmark.write_benchmark(folder / name, **inputs(), edition=benchmark.MEMBERS_EDITION)
+
+
+@pytest.fixture(scope="module")
+def shared_book(shared) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(shared)
+
+
+def all_text(book: openpyxl.Workbook) -> str:
+    """Every cell's text and every chart title of a workbook, one line each."""
+    texts = [
+        str(cell.value)
+        for ws in book.worksheets
+        for row in ws.iter_rows()
+        for cell in row
+        if cell.value is not None
+    ]
+    texts += [ws.title for ws in book.worksheets]
+    return "\n".join(texts)
+
+
+def cover_rows(book: openpyxl.Workbook) -> dict[str, str]:
+    """The cover's label -> text pairs (column A -> column B)."""
+    ws = book["Cover"]
+    return {
+        str(a.value): str(b.value)
+        for a, b in ws.iter_rows(min_col=1, max_col=2)
+        if a.value is not None and b.value is not None
+    }
+
+
 def table_rows(ws, name: str) -> list[dict]:
     """The body rows of an Excel table as dicts keyed by its header."""
     table = ws.tables[name]
@@ -157,8 +197,11 @@ def table_rows(ws, name: str) -> list[dict]:
 
 def test_sheets_are_in_order_with_tables_and_frozen_headers(book):
     assert book.sheetnames == [
+        "Cover",
         "Levels",
         "National summary",
+        "Theme charts",
+        "Region charts",
         "Criteria",
         "Regions",
         "Objectives",
@@ -215,10 +258,10 @@ def test_levels_lists_all_43_members_with_their_status_and_scored_levels(book):
     assert by_code["dorset"]["3 Effective Community Engagement"] == "Not yet Developing"
     assert by_code["dorset"]["Themes at Advancing"] == 15
     assert by_code["essex"]["Themes at Not yet Developing"] == 16
-    assert by_code["essex"]["Criteria satisfied"] == 0
-    assert by_code["avon-and-somerset"]["Criteria satisfied"] == 1
+    assert by_code["essex"][benchmark.SATISFIED_COLUMN] == 0
+    assert by_code["avon-and-somerset"][benchmark.SATISFIED_COLUMN] == 1
     assert by_code["lancashire"]["Not applicable claims"] == 1
-    assert by_code["surrey"]["Criteria satisfied"] is None
+    assert by_code["surrey"][benchmark.SATISFIED_COLUMN] is None
     assert by_code["surrey"]["Themes at Advancing"] is None
 
 
@@ -240,25 +283,27 @@ def test_national_counts_add_up_to_members_with_a_return_and_median_is_the_lower
     rows = table_rows(ws, "NationalThemesTable")
     assert [r["Theme"] for r in rows] == [f"{t.number} {t.title}" for t in FW.themes]
     for row in rows:
-        counts = [row[level] for level in LEVEL_LADDER]
-        assert sum(counts) == row["Members with a return"] == len(ACCEPTED)
+        counts = [row[f"Members at {level}"] for level in LEVEL_LADDER]
+        assert sum(counts) == row["Members with an accepted return"] == len(ACCEPTED)
     theme3 = rows[2]
-    assert [theme3[level] for level in LEVEL_LADDER] == [2, 1, 0, 3]
+    assert [theme3[f"Members at {level}"] for level in LEVEL_LADDER] == [2, 1, 0, 3]
     assert theme3["Median level"] == "Developing"
     assert rows[0]["Median level"] == "Advancing"  # ranks 0, 3, 3, 3, 3, 3
     sections = table_rows(ws, "NationalSectionsTable")
     assert len(sections) == 4
-    assert all(r["Members with a return"] == len(ACCEPTED) for r in sections)
+    assert all(r["Members with an accepted return"] == len(ACCEPTED) for r in sections)
     note = ws.cell(2, 1).value
     assert "lower of the two middle levels" in note and "6 members" in note
 
 
 def test_national_summary_has_a_native_stacked_bar_chart(written):
+    ns = {"c": "http://schemas.openxmlformats.org/drawingml/2006/chart"}
     with zipfile.ZipFile(written) as archive:
         charts = [n for n in archive.namelist() if n.startswith("xl/charts/chart")]
-        assert len(charts) == 1
-        root = ElementTree.fromstring(archive.read(charts[0]))
-    ns = {"c": "http://schemas.openxmlformats.org/drawingml/2006/chart"}
+        roots = [ElementTree.fromstring(archive.read(name)) for name in charts]
+    stacked = [r for r in roots if r.find(".//c:grouping", ns).get("val") == "stacked"]
+    assert len(stacked) == 1
+    root = stacked[0]
     bar = root.find(".//c:barChart", ns)
     assert bar.find("c:barDir", ns).get("val") == "bar"
     assert bar.find("c:grouping", ns).get("val") == "stacked"
@@ -267,16 +312,38 @@ def test_national_summary_has_a_native_stacked_bar_chart(written):
     assert len(series) == len(LEVEL_LADDER)
     categories = series[0].find("c:cat//c:f", ns).text
     assert categories == "'National summary'!$A$5:$A$20"
-    fills = [s.find(".//{*}solidFill/{*}srgbClr").get("val") for s in series]
-    assert fills == [benchmark.LEVEL_FILLS[level] for level in LEVEL_LADDER]
+    fills = [s.find("c:spPr/{*}solidFill/{*}srgbClr", ns).get("val") for s in series]
+    assert fills == [LEVEL_CHART_COLOURS[level] for level in LEVEL_LADDER]
+    assert [s.find("c:tx//c:v", ns).text for s in series] == list(LEVEL_LADDER)
+    # Every segment is labelled with its count, except the segments of no members.
+    theme_rows = table_rows(
+        openpyxl.load_workbook(written)["National summary"], "NationalThemesTable"
+    )
+    for level, ser in zip(LEVEL_LADDER, series, strict=True):
+        labels = ser.find("c:dLbls", ns)
+        assert labels.find("c:showVal", ns).get("val") == "1"
+        hidden = {int(d.find("c:idx", ns).get("val")) for d in labels.findall("c:dLbl", ns)}
+        zeros = {i for i, r in enumerate(theme_rows) if r[f"Members at {level}"] == 0}
+        assert hidden == zeros, level
 
 
-def test_criteria_are_sorted_least_met_first(book):
+def test_criteria_are_ranked_within_level_developing_first_least_met_first(book):
     rows = table_rows(book["Criteria"], "CriteriaTable")
     assert len(rows) == len(FW.criteria)
-    shares = [r["Share satisfying it"] for r in rows]
-    assert shares == sorted(shares)
-    assert {r["Members with a return"] for r in rows} == {len(ACCEPTED)}
+    levels = [r["Level"] for r in rows]
+    assert levels == sorted(levels, key=LEVEL_LADDER.index)
+    assert levels[0] == "Developing" and levels[-1] == "Advancing"
+    assert levels.count("Developing") == sum(c.level == "Developing" for c in FW.criteria)
+    for level in LEVEL_LADDER[1:]:
+        within = [r for r in rows if r["Level"] == level]
+        shares = [r["Share satisfying it"] for r in within]
+        assert shares == sorted(shares), level
+        assert [r["Rank in level"] for r in within] == list(range(1, len(within) + 1))
+    # Some Achieving criterion is less met than some Developing one: level comes first.
+    developing = [r["Share satisfying it"] for r in rows if r["Level"] == "Developing"]
+    achieving = [r["Share satisfying it"] for r in rows if r["Level"] == "Achieving"]
+    assert min(achieving) < max(developing)
+    assert {r["Members with an accepted return"] for r in rows} == {len(ACCEPTED)}
     first = rows[0]
     # 3.1.a: Dorset Not met and Essex blank -> 4 of 6 (Surrey's rejected return is left out).
     assert (first["Criterion"], first["Members satisfying it"]) == ("3.1.a", 4)
@@ -291,12 +358,12 @@ def test_criteria_are_sorted_least_met_first(book):
 def test_regions_summarise_every_member_and_return(book):
     rows = table_rows(book["Regions"], "RegionsTable")
     assert [r["Region"] for r in rows] == list(members.REGIONS)
-    assert sum(r["Members"] for r in rows) == 43
-    assert sum(r["Accepted returns"] for r in rows) == len(ACCEPTED)
+    assert sum(r["Members in the region"] for r in rows) == 43
+    assert sum(r["Members with an accepted return"] for r in rows) == len(ACCEPTED)
     themes_at = [f"Themes at {level}" for level in LEVEL_LADDER]
     assert sum(r[c] for r in rows for c in themes_at) == 16 * len(ACCEPTED)
     south_east = next(r for r in rows if r["Region"] == "South East")  # Kent alone
-    assert south_east["Accepted returns"] == 1
+    assert south_east["Members with an accepted return"] == 1
     assert south_east["Section 1 median level"] == "Developing"
 
 
@@ -366,7 +433,7 @@ def test_a_batch_with_no_accepted_return_still_gives_a_benchmark(tmp_path):
     statuses = {r["Return status"] for r in table_rows(book["Levels"], "LevelsTable")}
     assert statuses == {"rejected", "no return"}
     national = table_rows(book["National summary"], "NationalThemesTable")
-    assert {r["Members with a return"] for r in national} == {0}
+    assert {r["Members with an accepted return"] for r in national} == {0}
     assert {r["Median level"] for r in national} == {None}
 
 
@@ -390,7 +457,7 @@ def test_lower_median_never_averages():
 def test_libreoffice_opens_the_benchmark_and_keeps_its_tables(written, tmp_path):
     converted = recalculate([written], tmp_path / "lo")[0]
     book = openpyxl.load_workbook(converted)
-    assert book.sheetnames[:2] == ["Levels", "National summary"]
+    assert book.sheetnames[:3] == ["Cover", "Levels", "National summary"]
     rows = table_rows(book["Levels"], next(iter(book["Levels"].tables)))
     assert len(rows) == 43
     assert {r["Return status"] for r in rows} == {
@@ -402,3 +469,129 @@ def test_libreoffice_opens_the_benchmark_and_keeps_its_tables(written, tmp_path)
     assert book["Objectives"]["D6"].value == "=1+1"
     with zipfile.ZipFile(converted) as archive:
         assert any(n.startswith("xl/charts/") for n in archive.namelist())
+
+
+def test_both_editions_open_on_a_cover_that_says_what_they_are(book, shared_book):
+    for edition, workbook in ((benchmark.INTERNAL, book), (benchmark.MEMBERS_EDITION, shared_book)):
+        assert workbook.sheetnames[0] == "Cover" and workbook.active.title == "Cover"
+        ws = workbook["Cover"]
+        assert ws["A1"].value == f"Equality Framework benchmark {YEAR}"
+        assert ws["A2"].value == benchmark.EDITION_NAMES[edition]
+        rows = cover_rows(workbook)
+        assert rows["Reporting year"] == YEAR
+        assert rows["Framework edition"] == FW.edition
+        assert rows["Generated"] == "1 May 2026"
+        assert rows["Members with an accepted return"] == f"{len(ACCEPTED)} of 43"
+        for name in workbook.sheetnames[1:]:
+            assert rows[name], name  # every other sheet is described
+        text = all_text(workbook)
+        for caveat in ("Self-assessed, not audited", "Levels are cumulative", "no overall level"):
+            assert caveat in text
+    assert cover_rows(book)["Edition"] == "APCC internal"
+    assert cover_rows(shared_book)["Edition"] == "Members'"
+    assert benchmark.file_name(YEAR, benchmark.MEMBERS_EDITION) in all_text(book)
+
+
+def test_the_members_edition_has_no_verdicts_warnings_or_file_names(shared_book, book):
+    assert shared_book.sheetnames == [n for n in book.sheetnames if n != "Returns"]
+    text = all_text(shared_book).lower()
+    for word in ("rejected", "warning", "superseded", "verdict", "errors", "no return"):
+        assert word not in text, word
+    for name in returns_log()["file"]:
+        assert name.lower() not in text, name
+    assert CONTACT_NAME.lower() not in text and CONTACT_EMAIL not in text
+    rows = table_rows(shared_book["Levels"], "LevelsTable")
+    assert "Return status" not in rows[0]
+    accepted = {r["Member code"]: r[benchmark.SHARED_STATUS_COLUMN] for r in rows}
+    assert {code for code, yes in accepted.items() if yes == "Yes"} == set(ACCEPTED)
+    assert accepted["surrey"] == accepted["west-midlands"] == "No"  # rejected looks like none
+    # The figures are the internal edition's.
+    for sheet, table in (
+        ("National summary", "NationalThemesTable"),
+        ("Criteria", "CriteriaTable"),
+    ):
+        assert table_rows(shared_book[sheet], table) == table_rows(book[sheet], table)
+    # The internal edition keeps what the members' edition leaves out.
+    internal = all_text(book)
+    assert "accepted with warnings" in internal and "surrey.xlsx" in internal
+
+
+def test_every_sheet_prints_on_a4_fitted_to_width_with_titles_repeated(book, shared_book):
+    for workbook in (book, shared_book):
+        for ws in workbook.worksheets:
+            setup = ws.page_setup
+            assert int(setup.paperSize) == 9, ws.title  # A4
+            assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+            assert int(setup.fitToHeight) == 0, ws.title  # as many pages down as it takes
+            assert int(setup.fitToWidth) == (3 if ws.title == "Levels" else 1), ws.title
+            assert setup.orientation == ("portrait" if ws.title == "Cover" else "landscape")
+            area = ws.print_area
+            assert area and area.split("!")[0].strip("'") == ws.title
+            assert "Page &P of &N" in ws.oddFooter.right.text
+            if ws.tables and ws.title != "National summary":
+                assert ws.print_title_rows == f"${benchmark.HEADER_ROW}:${benchmark.HEADER_ROW}"
+            if ws.title.endswith("charts"):
+                assert ws.print_title_rows == "$1:$2"
+        assert workbook["Levels"].print_title_cols == "$A:$A"  # the member code on every page
+
+
+def _colour(fill) -> str:
+    return str(fill.solidFill.srgbClr if hasattr(fill.solidFill, "srgbClr") else fill.solidFill)
+
+
+def test_a_labelled_chart_per_theme_and_per_region_in_readable_colours(shared_book, book):
+    regions = table_rows(book["Regions"], "RegionsTable")
+    for workbook in (book, shared_book):
+        themes = workbook["Theme charts"]._charts
+        by_region = workbook["Region charts"]._charts
+        assert len(themes) == len(FW.themes) and len(by_region) == len(regions)
+        for chart in [*themes, *by_region]:
+            assert chart.dataLabels.showVal and not chart.dataLabels.showSerName
+            (series,) = chart.series
+            fills = [_colour(point.graphicalProperties) for point in series.dPt]
+            assert fills == [LEVEL_CHART_COLOURS[level] for level in LEVEL_LADDER]
+        titles = [
+            "".join(run.t for p in c.title.tx.rich.p for run in p.r) for c in [*themes, *by_region]
+        ]
+        assert titles[0] == "1 Collecting and Sharing Information"
+        assert "South East (1 member with an accepted return)" in titles
+    # The charts read the figures written beside them: theme 3 is 2, 1, 0, 3.
+    ws = book["Theme charts"]
+    ref = themes[2].series[0].val.numRef.f
+    cells = ws[ref.split("!")[1].replace("$", "")]
+    assert [c.value for c in cells[0]] == [2, 1, 0, 3]
+
+
+def test_chart_colours_stand_out_from_white_and_carry_dark_labels():
+    assert list(LEVEL_CHART_COLOURS) == list(LEVEL_LADDER)
+    for level, colour in LEVEL_CHART_COLOURS.items():
+        assert _contrast(colour, "FFFFFF") >= 3, level
+        assert _contrast(colour, benchmark.INK) >= 4.5, level
+    assert len(set(LEVEL_CHART_COLOURS.values())) == len(LEVEL_LADDER)
+
+
+def test_an_unknown_edition_is_refused():
+    with pytest.raises(benchmark.BenchmarkError, match="members"):
+        benchmark.build_benchmark(**inputs(), edition="public")
+
+
+@needs_libreoffice
+@pytest.mark.libreoffice
+def test_both_editions_render_to_a4_pdf(written, shared, tmp_path):
+    if shutil.which("pdfinfo") is None or shutil.which("pdftotext") is None:
+        pytest.skip("poppler (pdfinfo, pdftotext) not found")
+    pdfs = convert([written, shared], "pdf", tmp_path / "pdf")
+    for pdf, workbook in zip(pdfs, (written, shared), strict=True):
+        info = subprocess.run(
+            ["pdfinfo", "-f", "1", "-l", "999", str(pdf)], capture_output=True, text=True
+        ).stdout
+        sizes = re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts", info)
+        assert len(sizes) >= len(openpyxl.load_workbook(workbook).sheetnames)
+        shapes = {tuple(round(float(v)) for v in size) for size in sizes}
+        assert shapes == {(595, 842), (842, 595)}, shapes  # A4: the cover upright, the rest wide
+        text = subprocess.run(
+            ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True
+        ).stdout
+        assert f"Equality Framework benchmark {YEAR}" in text
+        assert "Members with an accepted return" in text
+        assert ("surrey.xlsx" in text) == (workbook == written)

@@ -60,7 +60,9 @@ NAMES = {
     "record": re.compile(
         r"^((responses|commentary|objectives|profile|themes|sections)\.csv|record\.json)$"
     ),
-    ".": re.compile(rf"^(validation-summary\.xlsx|equality-benchmark-{YEAR}\.xlsx|run\.json)$"),
+    ".": re.compile(
+        rf"^(validation-summary\.xlsx|equality-benchmark-{YEAR}(-members)?\.xlsx|run\.json)$"
+    ),
 }
 
 

@@ -20,12 +20,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipeline import layout, marks, national, outputs, scoring, sheets, validate
+from pipeline import benchmark_progress, layout, marks, national, outputs, scoring, sheets, validate
 from pipeline.framework import LEVEL_LADDER, LEVEL_RANK, Framework
 
 # The report's level colours, so that a level looks the same in every output (word always shown).
 from pipeline.layout import LEVEL_FILLS
 from pipeline.members import REGIONS
+from pipeline.progress import Progress
 from pipeline.validate import ACCEPTED, REJECTED, SUPERSEDED
 from pipeline.validate import WITH_WARNINGS as ACCEPTED_WITH_WARNINGS
 
@@ -287,9 +288,11 @@ def build_benchmark(
     year: str,
     generated: dt.date | None = None,
     demo: bool = False,
+    progress: Progress | None = None,
 ) -> Workbook:
     """The benchmark workbook in memory. `generated` (default today) is the date it carries, so a
     rerun with the same inputs and date gives the same bytes. `demo`: every sheet says DEMO.
+    `progress` (this year against last year's record) adds the sheets on progress.
     """
     _check_inputs(returns_log, year)
     generated = generated or dt.date.today()
@@ -401,6 +404,8 @@ def build_benchmark(
         widths={"Policing body": 50, "File": 60},
     )
 
+    if progress is not None:
+        benchmark_progress.add_progress_sheets(book, progress, members)
     _properties(book, year, framework, generated)
     if demo:
         marks.mark_workbook(book, titled=book.sheetnames)

@@ -151,7 +151,7 @@ def _render_movement(
         "axes.edgecolor": "#595959",
     }
     with matplotlib.rc_context(style):
-        figure = Figure(figsize=(WIDTH_INCHES, 0.5 * len(labels) + 1.4), dpi=DPI)
+        figure = Figure(figsize=(WIDTH_INCHES, 0.42 * len(labels) + 1.4), dpi=DPI)
         FigureCanvasAgg(figure)
         axes = figure.add_subplot()
         start, height = -0.45, 0.38

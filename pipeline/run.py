@@ -141,6 +141,8 @@ def run(
         checked = _check_all(paths, members, options, pool, progress)
         run_year = year or _most_common_year(checked) or year_for_date(generated)
         batch = validate.resolve(rules.only_year(checked, run_year))
+        if record is not None:
+            progress_module.check_years(record, run_year)  # before anything is written
         timings["validate"] = time.perf_counter() - clock
         out_dir = Path(out_root) / (f"demo-{run_year}" if demo else run_year)
         _ensure_writable(out_dir)

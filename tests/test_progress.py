@@ -404,6 +404,7 @@ def test_a_previous_run_of_the_same_or_a_later_year_is_refused(two_years, tmp_pa
     result = run_with_previous(two_years, tmp_path, two_years["folder"])
     assert result.exit_code == 2
     assert "earlier year" in result.output
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_broken_record_beside_the_output_is_skipped_with_a_note(two_years, tmp_path):

@@ -38,12 +38,13 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipeline import layout, marks, national, outputs, scoring, sheets, validate
+from pipeline import benchmark_progress, layout, marks, national, outputs, scoring, sheets, validate
 from pipeline.framework import LEVEL_LADDER, LEVEL_RANK, Framework
 
 # The report's level colours, so that a level looks the same in every output (word always shown).
 from pipeline.layout import LEVEL_FILLS
 from pipeline.members import REGIONS
+from pipeline.progress import Progress
 from pipeline.validate import ACCEPTED, REJECTED, SUPERSEDED
 from pipeline.validate import WITH_WARNINGS as ACCEPTED_WITH_WARNINGS
 from pipeline.vocabulary import LEVEL_CHART_COLOURS
@@ -415,10 +416,12 @@ def build_benchmark(
     generated: dt.date | None = None,
     demo: bool = False,
     edition: str = INTERNAL,
+    progress: Progress | None = None,
 ) -> Workbook:
     """The benchmark workbook in memory. `generated` (default today) is the date it carries, so a
     rerun with the same inputs and date gives the same bytes. `demo`: every sheet says DEMO.
     `edition`: INTERNAL (verdicts, warnings, the Returns sheet) or MEMBERS_EDITION (none of them).
+    `progress` (this year against last year's record) adds the sheets on progress.
     """
     _check_inputs(returns_log, year, edition)
     internal = edition == INTERNAL
@@ -564,6 +567,8 @@ def build_benchmark(
         )
         _print(ws)
 
+    if progress is not None:
+        benchmark_progress.add_progress_sheets(book, progress, members)
     _cover(
         book,
         year=year,

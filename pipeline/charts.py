@@ -112,3 +112,90 @@ def describe(themes: pd.DataFrame) -> str:
         count = len(at_level)
         parts.append(f"{level} ({count} theme{'s' if count != 1 else ''}): {names}.")
     return " ".join(parts)
+
+
+def movement_chart(themes: pd.DataFrame, before: str, now: str) -> bytes:
+    """PNG chart of one OPCC's level in each theme last year (grey) and this year (its level's
+    colour); `themes` has columns theme, theme_title, previous_rank and level_rank."""
+    rows = themes.sort_values("theme")
+    return _render_movement(
+        tuple(int(t) for t in rows["theme"]),
+        tuple(str(t) for t in rows["theme_title"]),
+        tuple(int(r) for r in rows["previous_rank"]),
+        tuple(int(r) for r in rows["level_rank"]),
+        before,
+        now,
+    )
+
+
+@lru_cache(maxsize=64)
+def _render_movement(
+    numbers: tuple[int, ...],
+    titles: tuple[str, ...],
+    before_ranks: tuple[int, ...],
+    ranks: tuple[int, ...],
+    before: str,
+    now: str,
+) -> bytes:
+    labels = [
+        textwrap.fill(f"{number}. {title}", 34)
+        for number, title in zip(numbers, titles, strict=True)
+    ]
+    style = {
+        "font.family": "DejaVu Sans",
+        "font.size": 9,
+        "text.color": _INK,
+        "axes.labelcolor": _INK,
+        "xtick.color": _INK,
+        "ytick.color": _INK,
+        "axes.edgecolor": "#595959",
+    }
+    with matplotlib.rc_context(style):
+        figure = Figure(figsize=(WIDTH_INCHES, 0.42 * len(labels) + 1.4), dpi=DPI)
+        FigureCanvasAgg(figure)
+        axes = figure.add_subplot()
+        start, height = -0.45, 0.38
+        positions = list(range(len(labels)))
+        axes.barh(
+            [p - height / 2 for p in positions],
+            [rank - start for rank in before_ranks],
+            left=start,
+            height=height,
+            color="#D9D9D9",
+            edgecolor=_INK,
+            linewidth=0.5,
+            hatch="///",
+        )
+        axes.barh(
+            [p + height / 2 for p in positions],
+            [rank - start for rank in ranks],
+            left=start,
+            height=height,
+            color=[f"#{LEVEL_FILLS[LEVEL_LADDER[rank]]}" for rank in ranks],
+            edgecolor=_INK,
+            linewidth=0.6,
+        )
+        axes.set_yticks(positions, labels)
+        axes.invert_yaxis()
+        axes.set_xlim(start, len(LEVEL_LADDER) - 0.6)
+        axes.set_xticks(
+            range(len(LEVEL_LADDER)), [textwrap.fill(level, 10) for level in LEVEL_LADDER]
+        )
+        axes.set_xlabel("Level reached")
+        axes.grid(axis="x", color="#BFBFBF", linewidth=0.6)
+        axes.set_axisbelow(True)
+        for side in ("top", "right"):
+            axes.spines[side].set_visible(False)
+        figure.legend(
+            handles=[
+                Patch(facecolor="#D9D9D9", edgecolor=_INK, hatch="///", label=before),
+                Patch(facecolor="#FFFFFF", edgecolor=_INK, label=f"{now} (colour of the level)"),
+            ],
+            loc="lower center",
+            ncol=2,
+            frameon=False,
+        )
+        figure.tight_layout(rect=(0, 0.04, 1, 1))
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    return buffer.getvalue()

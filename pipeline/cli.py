@@ -313,6 +313,13 @@ def _prefilled_workbooks(
     show_default=True,
     help="Reject a return that would unpack to more than this (a guard against zip bombs).",
 )
+@click.option(
+    "--previous",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Last year's output folder, to show progress since then (e.g. output/2024-25). "
+    "Default: OUT/<the year before>/ when it holds a year record.",
+)
 @date_option
 def run_command(
     input_dir: Path,
@@ -324,6 +331,7 @@ def run_command(
     force: bool,
     strict: bool,
     max_unzipped_mb: int,
+    previous: Path | None,
     generated,
 ) -> None:
     """Validate, score and report on every return in INPUT_DIR (default: input/).
@@ -332,7 +340,8 @@ def run_command(
     validation-summary.xlsx, equality-benchmark-<year>.xlsx and run.json. Every file in
     INPUT_DIR gets a verdict. With no INPUT_DIR named and nothing in input/ but its README, it
     runs on invented demo returns instead and writes OUT/demo-<year>/, every output marked DEMO;
-    so does a run on a folder made by `equality demo`.
+    so does a run on a folder made by `equality demo`. With last year's output (--previous, or
+    OUT/<the year before>/), the reports and the benchmark show what moved since then.
 
     \b
     Exit codes: 0 the run completed (whatever the returns' verdicts; see the summary),
@@ -342,9 +351,10 @@ def run_command(
     Example:
         equality run input --out output
         equality run input --year 2025-26 --strict
+        equality run input --out output --previous output/2024-25
         equality run --out output    (input/, or the demo run if it holds only its README)
     """
-    from pipeline import demo, display, report, run
+    from pipeline import demo, display, history, report, run
 
     out = display.console(None)
     options = {
@@ -355,6 +365,7 @@ def run_command(
         "generated": generated,
         "force": force,
         "max_unzipped_bytes": max_unzipped_mb * 1024 * 1024,
+        "previous": previous,
     }
     try:
         with display.progress_bar(out) as progress:
@@ -366,6 +377,8 @@ def run_command(
                 result = run.run(folder, out_root, progress=progress, demo=made_by_demo, **options)
     except run.NoReturnsError as exc:
         raise click.UsageError(str(exc)) from exc
+    except history.RecordError as exc:
+        raise click.BadParameter(str(exc), param_hint="--previous") from exc
     except (members.MembersError, report.ReportError) as exc:
         raise click.ClickException(str(exc)) from exc
     except run.RunError as exc:

@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from pipeline.framework import Framework
+from pipeline.progress import summary as progress_summary
 
 DEMO_NOTICE = (
     "DEMO RUN: THESE RESULTS COME FROM INVENTED DEMO RETURNS, NOT REAL ONES. THEIR OUTPUTS ARE IN "
@@ -120,6 +121,10 @@ def print_run_summary(out: Console, result) -> None:
     for outcome, count in result.counts.items():
         counts.add_row(outcome, str(count))
     out.print(counts)
+    if result.progress is not None:
+        out.print(Text(progress_summary(result.progress)), highlight=False)
+    if result.previous_note:
+        out.print(Text(result.previous_note), style="yellow", highlight=False)
 
     log = result.batch.log
     problems = result.batch.problems

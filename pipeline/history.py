@@ -279,11 +279,14 @@ def record_folder(folder: Path) -> Path:
     return Path(folder) / RECORD_DIR
 
 
-def load_record(folder: Path, *, edition: str = framework_module.DEFAULT_EDITION) -> Record:
+def load_record(
+    folder: Path, *, edition: str = framework_module.DEFAULT_EDITION, demo: bool = False
+) -> Record:
     """The year record of an `equality run` output folder (e.g. output/2025-26), checked.
 
     Refused (RecordError, with a sentence saying why and what to do): a folder that is not an
-    equality output, a record of an unknown format version, a demo run, a run for another
+    equality output, a record of an unknown format version, a demo run (or, with `demo`, which
+    a demo run asks for its own previous year, a run that was not a demo), a run for another
     framework edition than `edition`, and a record whose tables were changed or lost.
     """
     folder = Path(folder)
@@ -296,7 +299,9 @@ def load_record(folder: Path, *, edition: str = framework_module.DEFAULT_EDITION
             "that year again with this one to rewrite the record."
         )
     year = str(manifest.get("year", ""))
-    if manifest.get("demo"):
+    if bool(manifest.get("demo")) != demo:
+        if demo:
+            raise DemoRecordError(f"{folder} is the record of a run on real returns, not a demo.")
         raise DemoRecordError(
             f"{folder} is the output of a demo run (invented returns, made because the input "
             "folder was empty); it cannot be carried into real workbooks. Give the output folder "

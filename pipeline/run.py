@@ -40,8 +40,11 @@ from pipeline import (
     framework as framework_module,
 )
 from pipeline import outputs as output_files
+from pipeline import (
+    progress as progress_module,
+)
 from pipeline.mail import record as mail_record
-from pipeline.members import load_members
+from pipeline.members import load_members, previous_codes
 from pipeline.outputs import display_name, sha256_file, write_bytes_atomically
 from pipeline.vocabulary import year_for_date
 
@@ -74,6 +77,9 @@ class RunResult:
     #: What happened to the other outputs people may edit (summary, benchmark, feedback).
     output_outcomes: list = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    #: This year against last year's record, when there is one; else why not, if it was refused.
+    progress: progress_module.Progress | None = None
+    previous_note: str = ""
 
     @property
     def counts(self) -> dict[str, int]:
@@ -106,11 +112,15 @@ def run(
     max_unzipped_bytes: int = ingest.DEFAULT_MAX_UNZIPPED_BYTES,
     progress: Progress | None = None,
     demo: bool = False,
+    previous: Path | None = None,
 ) -> RunResult:
     """Run the whole batch on the returns in `input_dir`, writing OUT/<year>/.
 
     `demo` says the returns are invented (`pipeline.demo` makes them): the outputs then go to
     OUT/demo-<year>/ and every one of them says DEMO, so they can never pass for real ones.
+    `previous` is last year's output folder, whose record the reports and the benchmark compare
+    with (a history.RecordError if it cannot be used); by default OUT/<the year before>/ (for a
+    demo run OUT/demo-<the year before>/) when it holds a record.
     """
     progress = progress or (lambda step, done, total: None)
     members = load_members(members_file)
@@ -121,6 +131,9 @@ def run(
 
     if not Path(input_dir).is_dir():
         raise NoReturnsError(f"The input folder {input_dir} does not exist.")
+    record = None
+    if previous is not None:
+        record = progress_module.load_previous(previous, demo=demo, edition=framework.edition)
     paths, skipped = validate.scan([Path(input_dir)])
     if not paths:
         raise NoReturnsError(
@@ -140,6 +153,8 @@ def run(
         run_year = year or _most_common_year(checked) or year_for_date(generated)
         not_read = [(path, None, [problem]) for path, problem in skipped]
         batch = validate.resolve([*rules.only_year(checked, run_year), *not_read])
+        if record is not None:
+            progress_module.check_years(record, run_year)  # before anything is written
         timings["validate"] = time.perf_counter() - clock
         out_dir = Path(out_root) / (f"demo-{run_year}" if demo else run_year)
         _ensure_writable(out_dir)
@@ -147,6 +162,20 @@ def run(
 
         clock = time.perf_counter()
         scores = scoring.score(batch.responses, framework)
+        note = ""
+        if record is None:
+            record, note = _default_previous(out_root, run_year, demo, framework)
+        since = None
+        if record is not None:
+            since = progress_module.compare(
+                record,
+                year=run_year,
+                scores=scores,
+                responses=batch.responses,
+                members=members,
+                previous_codes=previous_codes(members_file),
+                framework=framework,
+            )
         timings["score"] = time.perf_counter() - clock
 
         outputs: dict[str, list[Path]] = {}
@@ -163,6 +192,7 @@ def run(
             force=force,
             executor=pool,
             demo=demo,
+            progress=since,
         )
         outputs["reports"] = sorted(o.path for o in outcomes)
         progress("reports", len(batch.returns), len(batch.returns))
@@ -201,6 +231,7 @@ def run(
                     generated=generated,
                     demo=demo,
                     edition=edition,
+                    progress=since,
                 ),
                 force=force,
             )
@@ -233,6 +264,8 @@ def run(
             report_outcomes=outcomes,
             output_outcomes=kept,
             timings=timings,
+            progress=since,
+            previous_note=note,
         )
         outputs["run record"] = [_write_run_record(result, paths, generated)]
         return result
@@ -244,6 +277,21 @@ def run(
         held.close()
         if pool is not None:
             pool.shutdown()
+
+
+def _default_previous(
+    out_root: Path, year: str, demo: bool, framework
+) -> tuple[history.Record | None, str]:
+    """Last year's record beside this run's output, if there is one: (record, "") or, when it
+    is there but cannot be used, (None, why), so that the run goes on without it."""
+    before = progress_module.previous_year(year)
+    folder = Path(out_root) / (f"demo-{before}" if demo else before)
+    if not (history.record_folder(folder) / history.RECORD_FILE).is_file():
+        return None, ""
+    try:
+        return progress_module.load_previous(folder, demo=demo, edition=framework.edition), ""
+    except history.RecordError as exc:
+        return None, f"Progress since {before} is not shown: {exc}"
 
 
 def _named(name: str, demo: bool) -> str:
@@ -352,6 +400,12 @@ def _write_run_record(result: RunResult, paths: list[Path], generated: dt.date) 
         "year": result.year,
         "generated": generated.isoformat(),
         "demo": result.demo,
+        "previous": {
+            "folder": result.progress.previous_folder,
+            "year": result.progress.previous_year,
+        }
+        if result.progress is not None
+        else None,
         "inputs": [
             {"file": display_name(p.name), "sha256": _input_digest(p)}
             for p in sorted(paths, key=lambda p: p.name)

@@ -20,6 +20,7 @@ from pipeline.demo import phrases
 
 RUN_DATE = "2026-05-01"
 YEAR = "2025-26"
+PREVIOUS = "2024-25"
 #: A few members, so that the demo run stays quick; enough for every verdict but one to show.
 FEW = ("dorset", "essex", "kent", "lancashire", "surrey", "west-midlands")
 
@@ -119,15 +120,19 @@ def test_the_demo_runs_for_the_default_input_holding_only_its_readme(demo_run):
     assert sorted(p.name for p in demo_run["inbox"].iterdir()) == ["README.md"]
 
 
-def test_demo_outputs_go_only_to_the_demo_folder(demo_run):
+def test_demo_outputs_go_only_to_the_demo_folders(demo_run):
     out = demo_run["out"]
-    assert [p.name for p in out.iterdir()] == [f"demo-{YEAR}"]
+    # This year's demo run, and the year before that it is compared with.
+    assert sorted(p.name for p in out.iterdir()) == [f"demo-{PREVIOUS}", f"demo-{YEAR}"]
+    for year in (PREVIOUS, YEAR):
+        record = json.loads((out / f"demo-{year}" / "run.json").read_text(encoding="utf-8"))
+        assert record["demo"] is True
+        files = [p for p in (out / f"demo-{year}").rglob("*") if p.is_file()]
+        named = [p for p in files if p.suffix in (".docx", ".xlsx")]
+        assert len(named) > len(FEW)
+        assert all(p.stem.endswith("-DEMO") for p in named), [p.name for p in named]
     record = json.loads((out / f"demo-{YEAR}" / "run.json").read_text(encoding="utf-8"))
-    assert record["demo"] is True
-    files = [p for p in (out / f"demo-{YEAR}").rglob("*") if p.is_file()]
-    named = [p for p in files if p.suffix in (".docx", ".xlsx")]
-    assert len(named) > len(FEW)
-    assert all(p.stem.endswith("-DEMO") for p in named), [p.name for p in named]
+    assert record["previous"]["year"] == PREVIOUS
     assert {o["file"] for o in record["outputs"]} >= {
         f"equality-benchmark-{YEAR}-DEMO.xlsx",
         "validation-summary-DEMO.xlsx",
@@ -177,6 +182,45 @@ def test_every_demo_workbook_says_demo_on_every_sheet(demo_run):
     for path in (folder / "feedback").glob("*.xlsx"):
         sheet = openpyxl.load_workbook(path).worksheets[1]
         assert sheet["A1"].value == "DEMO — Feedback on your Equality Framework self-assessment"
+
+
+def test_the_demo_shows_progress_since_its_previous_year(demo_run):
+    folder = demo_run["out"] / f"demo-{YEAR}"
+    reports = sorted((folder / "reports").glob("*.docx"))
+    for path in reports:
+        headings = [p.text for p in docx.Document(path).paragraphs if p.style.name == "Heading 1"]
+        assert f"Progress since {PREVIOUS}" in headings, path.name
+    book = openpyxl.load_workbook(folder / f"equality-benchmark-{YEAR}-DEMO.xlsx")
+    assert {"Movement", "Levels vs last year", "Met last year", "Returned last year"} <= set(
+        book.sheetnames
+    )
+    movements = [
+        value
+        for row in book["Movement"].iter_rows(min_row=5, min_col=4, max_col=19, values_only=True)
+        for value in row
+    ]
+    assert any(str(v).startswith("up from") for v in movements)
+    assert book["Movement"]["A1"].value.startswith(marks.PREFIX)
+    # The member that sends nothing this year returned last year.
+    missing = [r[0] for r in book["Returned last year"].iter_rows(min_row=5, values_only=True)]
+    assert missing and "DEMO RUN" in demo_run["result"].output
+
+
+def test_a_real_run_refuses_the_demos_previous_year(demo_run, tmp_path, few_members):
+    folder = tmp_path / "returns"
+    made = invoke("demo", "--out", str(folder), "--year", YEAR, "--members", str(few_members))
+    assert made.exit_code == 0, made.output
+    (folder / ".equality-demo.json").unlink()  # copied away from its marker: a "real" run
+    previous = demo_run["out"] / f"demo-{PREVIOUS}"
+    result = CliRunner().invoke(
+        main,
+        [
+            *("run", str(folder), "--out", str(tmp_path / "out"), "--year", YEAR),
+            *("--members", str(few_members), "--previous", str(previous)),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "demo run" in result.output and not (tmp_path / "out").exists()
 
 
 def test_the_batch_never_imports_the_demo():

@@ -16,6 +16,7 @@ from pipeline.demo.generate import (
     DemoSet,
     describe,
     make_demo_returns,
+    make_previous_returns,
 )
 
 __all__ = [
@@ -30,5 +31,6 @@ __all__ = [
     "holds_only_readme",
     "made_by_demo",
     "make_demo_returns",
+    "make_previous_returns",
     "run_demo",
 ]

@@ -15,7 +15,13 @@ import tempfile
 from pathlib import Path
 
 from pipeline import run, workbook
-from pipeline.demo.generate import DEFAULT_SEED, MARKER_NAME, describe, make_demo_returns
+from pipeline.demo.generate import (
+    DEFAULT_SEED,
+    MARKER_NAME,
+    describe,
+    make_demo_returns,
+    make_previous_returns,
+)
 from pipeline.members import load_members
 
 #: The batch's default input folder: the only one whose emptiness starts the demo.
@@ -51,21 +57,45 @@ def run_demo(
     seed: int = DEFAULT_SEED,
     members_file: Path | None = None,
     generated: dt.date | None = None,
+    previous: Path | None = None,
     **options,
 ) -> run.RunResult:
     """Make a demo set in a scratch folder and run the batch on it, writing OUT/demo-<year>/.
 
-    `options` are passed to `run.run` (template, force, workers, progress...).
+    Unless `previous` names a demo run's output to compare with, the year before is made and
+    run first (OUT/demo-<year before>/), so that the reports and the benchmark show progress
+    since last year. `options` are passed to `run.run` (template, force, workers, progress...).
     """
-    demo_year = year or workbook.default_year(generated or dt.date.today())
+    today = generated or dt.date.today()
+    demo_year = year or workbook.default_year(today)
     progress = options.get("progress") or (lambda step, done, total: None)
+    members = load_members(members_file)
     scratch = Path(tempfile.mkdtemp(prefix="equality-demo-"))
     try:
-        progress("demo", 0, 1)
-        made = make_demo_returns(
-            scratch / "returns", seed=seed, year=demo_year, members=load_members(members_file)
-        )
-        progress("demo", 1, 1)
+        progress("demo", 0, 2)
+        made = make_demo_returns(scratch / "returns", seed=seed, year=demo_year, members=members)
+        progress("demo", 1, 2)
+        earlier = None
+        if previous is None:
+            earlier = make_previous_returns(
+                scratch / "previous", seed=seed, year=demo_year, members=members
+            )
+            before = run.run(
+                earlier.folder,
+                out_root,
+                year=earlier.year,
+                members_file=members_file,
+                generated=_year_earlier(today),
+                demo=True,
+                **{
+                    **options,
+                    "progress": lambda step, done, total: progress(
+                        f"{step} {earlier.year}", done, total
+                    ),
+                },
+            )
+            previous = before.out_dir
+        progress("demo", 2, 2)
         result = run.run(
             made.folder,
             out_root,
@@ -73,8 +103,19 @@ def run_demo(
             members_file=members_file,
             generated=generated,
             demo=True,
+            previous=previous,
             **options,
         )
-        return dataclasses.replace(result, demo_description=describe(made))
+        description = describe(made)
+        if earlier is not None:
+            description += (
+                f"\nThe demo also made {len(earlier.paths)} returns for {earlier.year} and ran "
+                f"them first ({previous}), so the reports show progress since {earlier.year}."
+            )
+        return dataclasses.replace(result, demo_description=description)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _year_earlier(day: dt.date) -> dt.date:
+    return dt.date(day.year - 1, day.month, min(day.day, 28))

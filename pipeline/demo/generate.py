@@ -208,6 +208,92 @@ def make_demo_returns(
     return demo
 
 
+def make_previous_returns(
+    out_dir: Path,
+    *,
+    seed: int = DEFAULT_SEED,
+    year: str = "2025-26",
+    members: pd.DataFrame | None = None,
+    framework: Framework | None = None,
+) -> DemoSet:
+    """Write last year's returns of the demo set of `year` into `out_dir`: for the year before.
+
+    The same offices, with the same plans as the demo set of `year` makes, so that the two years
+    differ only where the demo means them to: about a quarter of the themes stood a level lower
+    the year before (the office has improved), a few a level higher (it has slipped back, so
+    criteria that were Met are not now), and every member returned a clean return, including
+    the one that sends nothing in `year`.
+    """
+    if not layout.is_valid_year(year):
+        raise DemoError(
+            f"The reporting year {year!r} is not a financial year: write it like 2025-26."
+        )
+    members = load_members() if members is None else members
+    framework = framework or framework_module.load()
+    folder = Path(out_dir).resolve()
+    _clear(folder)
+    start = int(year[:4]) - 1
+    dates = _Dates(f"{start}-{(start + 1) % 100:02d}", start)
+    region_lift = _region_lift(random.Random(f"{seed}:regions"))
+    themes_rng = random.Random(f"{seed}:themes")
+    theme_lift = {theme.number: themes_rng.gauss(0, 0.25) for theme in framework.themes}
+    jobs = []
+    levels: dict[str, dict[int, str]] = {}
+    for member in members.sort_values("code").to_dict("records"):
+        code = member["code"]
+        member_rng = random.Random(f"{seed}:{code}")
+        office = _office(member, member_rng, dates)
+        lift = region_lift.get(member["region"], 0.0)
+        filled = _plan_return(office, member_rng, framework, dates, lift, theme_lift)
+        _year_before(filled, random.Random(f"{seed}:{code}:year-before"), framework, office, dates)
+        levels[code] = filled.levels
+        jobs.append((folder, member, filled, None))
+    paths = _write_all(jobs, framework, dates)
+    demo = DemoSet(
+        folder=folder,
+        seed=seed,
+        year=dates.year,
+        paths=tuple(sorted(paths)),
+        missing=None,
+        rejected=None,
+        warned=(),
+        resubmitted=None,
+        superseded=None,
+        levels=levels,
+    )
+    _write_marker(demo)
+    return demo
+
+
+def _year_before(
+    filled: _Filled, rng: random.Random, framework: Framework, office: _Office, dates: _Dates
+) -> None:
+    """Turn this year's plan into last year's: some themes a level lower, a few a level higher."""
+    writer = _Writer(office, rng, dates)
+    for theme in framework.themes:
+        reached = LEVEL_LADDER.index(filled.levels[theme.number])
+        draw = rng.random()
+        if reached > 0 and draw < 0.25:
+            # A level lower: one or two criteria of the level reached were still outstanding.
+            ids = [c.id for c in theme.criteria if c.level == LEVELS[reached - 1]]
+            lowered = rng.sample(ids, min(len(ids), rng.randint(1, 2)))
+            for criterion in theme.criteria:
+                if criterion.id in lowered:
+                    status = rng.choice((layout.PARTIALLY_MET, layout.NOT_MET))
+                    _, filled.answers[criterion.id] = writer.answer(criterion, status, theme)
+                    filled.statuses[criterion.id] = status
+            filled.levels[theme.number] = LEVEL_LADDER[reached - 1]
+        elif reached < len(LEVELS) and draw > 0.92:
+            # A level higher: what is outstanding now was Met then.
+            for criterion in theme.criteria:
+                if criterion.level == LEVELS[reached] and (
+                    filled.statuses[criterion.id] != layout.MET
+                ):
+                    status, answer = writer.answer(criterion, layout.MET, theme)
+                    filled.statuses[criterion.id], filled.answers[criterion.id] = status, answer
+            filled.levels[theme.number] = LEVEL_LADDER[reached + 1]
+
+
 def describe(demo: DemoSet) -> str:
     """What a demo set holds, for a person: counts, what the batch should find, and why."""
     returned = len(demo.returned)

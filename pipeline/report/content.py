@@ -16,7 +16,9 @@ import pandas as pd
 
 from pipeline import __version__, charts, layout, national, outputs, scoring
 from pipeline.framework import LEVEL_LADDER, LEVELS, NOT_YET, Framework
+from pipeline.progress import Progress
 from pipeline.report import model
+from pipeline.report import progress as since_last_year
 from pipeline.report.model import Text
 from pipeline.report.text import addresses, link_text, plain, text, web_address
 from pipeline.returns import Return
@@ -39,12 +41,15 @@ def build_content(
     *,
     national: pd.DataFrame | None = None,
     generated: dt.date,
+    progress: Progress | None = None,
 ) -> model.Document:
     """One OPCC's Equality Report as content. `national` is `Scores.themes` of every accepted
     return in the run; with more than one OPCC in it, the report gains a national picture that
-    names no other OPCC.
+    names no other OPCC. `progress` (this OPCC's part of `pipeline.progress.compare`) adds what
+    changed since last year; without it the report says nothing about last year.
     """
-    return _Report(ret, scores, framework, member, national, generated).build()
+    document = _Report(ret, scores, framework, member, national, generated).build()
+    return document if progress is None else since_last_year.insert(document, progress)
 
 
 class _Blocks:

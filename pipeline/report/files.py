@@ -19,6 +19,7 @@ from docx.document import Document as WordDocument
 
 from pipeline import layout, manifest, marks, outputs, scoring
 from pipeline.framework import Framework
+from pipeline.progress import Progress
 from pipeline.report import word
 from pipeline.report.content import build_content
 from pipeline.returns import Return
@@ -52,14 +53,17 @@ def build_report(
     national: pd.DataFrame | None = None,
     generated: dt.date,
     demo: bool = False,
+    progress: Progress | None = None,
 ) -> WordDocument:
     """One OPCC's Equality Report as a python-docx Document (not saved).
 
     `national` is `Scores.themes` of every accepted return in the run; with more than one OPCC
     in it, the report gains a national picture that names no other OPCC. `demo`: the return is
-    invented, and the report says DEMO.
+    invented, and the report says DEMO. `progress`: this OPCC's progress since last year.
     """
-    content = build_content(ret, scores, framework, member, national=national, generated=generated)
+    content = build_content(
+        ret, scores, framework, member, national=national, generated=generated, progress=progress
+    )
     document = word.render(content, template)
     if demo:
         marks.mark_document(document)
@@ -79,6 +83,7 @@ class RenderJob:
     generated: dt.date
     out_dir: Path
     demo: bool = False
+    progress: Progress | None = None
 
 
 def render_report(job: RenderJob) -> Path:
@@ -92,6 +97,7 @@ def render_report(job: RenderJob) -> Path:
         national=job.national,
         generated=job.generated,
         demo=job.demo,
+        progress=job.progress,
     )
     name = f"{outputs.TEMP_PREFIX}rendering-{job.ret.opcc_code}-{job.ret.reporting_year}.docx"
     path = job.out_dir / name
@@ -110,11 +116,13 @@ def write_reports(
     force: bool = False,
     executor: Executor | None = None,
     demo: bool = False,
+    progress: Progress | None = None,
 ) -> list[ReportOutcome]:
     """Write a report per return into `out_dir`, never replacing one that someone has edited.
 
     With an `executor`, the reports are rendered on it (order is kept); without, in turn.
     `demo`: the returns are invented; each report says DEMO and its name ends in -DEMO.
+    `progress`: the run against last year; each report with a return last year says what moved.
     """
     out_dir = Path(out_dir)
     word.template_bytes(template)  # fail before any report if the template is unusable
@@ -132,6 +140,7 @@ def write_reports(
             generated,
             out_dir,
             demo,
+            progress.for_opcc(ret.opcc_code) if progress is not None else None,
         )
         for ret in sorted(returns, key=lambda r: (r.opcc_code, r.reporting_year))
     ]

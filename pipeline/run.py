@@ -94,6 +94,7 @@ def run(
     members_file: Path | None = None,
     passwords: Mapping[str, str] | None = None,
     template: Path | None = None,
+    appendix: report.Appendix = report.DEFAULT_APPENDIX,
     generated: dt.date | None = None,
     workers: int | None = None,
     force: bool = False,
@@ -105,6 +106,7 @@ def run(
 
     `demo` says the returns are invented (`pipeline.demo` makes them): the outputs then go to
     OUT/demo-<year>/ and every one of them says DEMO, so they can never pass for real ones.
+    `appendix`: what the reports' appendix holds ("full", "summary" or "none").
     """
     progress = progress or (lambda step, done, total: None)
     members = load_members(members_file)
@@ -150,6 +152,7 @@ def run(
             force=force,
             executor=pool,
             demo=demo,
+            appendix=appendix,
         )
         outputs["reports"] = sorted(o.path for o in outcomes)
         progress("reports", len(batch.returns), len(batch.returns))
@@ -310,6 +313,9 @@ def _write_run_record(result: RunResult, paths: list[Path], generated: dt.date) 
         ],
         "counts": result.counts,
         "members_with_no_return": result.missing_members,
+        "editor_prompts": {
+            Path(o.path).name: list(o.prompts) for o in result.report_outcomes if o.prompts
+        },
         "versions": {
             "python": platform.python_version(),
             "pandas": pd.__version__,

@@ -7,7 +7,8 @@ named styles below, so restyling the template restyles every report. Styles the 
 - Paragraph: Normal, Title, Subtitle, Heading 1, Heading 2, Heading 3, TOC Heading, TOC 1, TOC 2,
   Quote, List Bullet, Figure (the chart's paragraph), Caption, Draft Notice, Table Heading,
   Table Text.
-- Character: Hyperlink, Strong.
+- Character: Hyperlink, Strong, Editor Prompt (a prompt left for the editor, "[Editor: ...]":
+  bold on a yellow highlight, so that none is published by mistake).
 - Table: Data Table (borders; its header row is shaded and bold).
 
 Heading 1 starts a new page. The header shows a TITLE field (the report's title, from the document
@@ -23,7 +24,7 @@ from pathlib import Path
 import docx
 from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
@@ -190,6 +191,9 @@ def _character_styles(document: docx.Document) -> None:
     link.font.color.rgb = LINK
     link.font.underline = True
     document.styles["Strong"].font.bold = True
+    prompt = _style(document, "Editor Prompt", WD_STYLE_TYPE.CHARACTER)
+    prompt.font.bold = True
+    prompt.font.highlight_color = WD_COLOR_INDEX.YELLOW  # near-black text on yellow: 15:1
 
 
 def _table_style(document: docx.Document) -> None:

@@ -183,7 +183,7 @@ def _paragraph_styles(document: docx.Document) -> None:
         cell = _style(document, name)
         cell.base_style = normal
         _font(cell, 12, bold=bold)
-        _spacing(cell, 2, 2, 1.0)
+        _spacing(cell, 1, 1, 1.0)
 
 
 def _character_styles(document: docx.Document) -> None:
@@ -207,8 +207,8 @@ def _table_style(document: docx.Document) -> None:
     style.element.append(
         parse_xml(
             f"<w:tblPr {nsdecls('w')}><w:tblBorders>{borders}</w:tblBorders>"
-            '<w:tblCellMar><w:top w:w="57" w:type="dxa"/><w:left w:w="108" w:type="dxa"/>'
-            '<w:bottom w:w="57" w:type="dxa"/><w:right w:w="108" w:type="dxa"/></w:tblCellMar>'
+            '<w:tblCellMar><w:top w:w="28" w:type="dxa"/><w:left w:w="108" w:type="dxa"/>'
+            '<w:bottom w:w="28" w:type="dxa"/><w:right w:w="108" w:type="dxa"/></w:tblCellMar>'
             "</w:tblPr>"
         )
     )
@@ -240,12 +240,12 @@ def _field(paragraph, instruction: str, placeholder: str) -> None:
 
 
 def _page(document: docx.Document) -> None:
-    """A4 portrait, 2.54 cm margins; header and footer on every page but the first."""
+    """A4 portrait, 2 cm margins; header and footer on every page but the first."""
     section = document.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Cm(21.0), Cm(29.7)
     for side in ("top_margin", "bottom_margin", "left_margin", "right_margin"):
-        setattr(section, side, Cm(2.54))
+        setattr(section, side, Cm(2.0))
     section.header_distance = section.footer_distance = Cm(1.25)
     section.different_first_page_header_footer = True
 

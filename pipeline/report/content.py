@@ -152,19 +152,22 @@ def _status_text(row: Mapping[str, object]) -> str:
 
 
 def _evidence(row: Mapping[str, object], criterion_id: str, empty: Callable[[], object]) -> list:
-    """Evidence text, the reason for Not applicable, and the evidence link as a real link;
-    `empty()` when there is none of them."""
+    """The reason for Not applicable, then the evidence: its description linking to the evidence
+    link when that is a web address (descriptive link text, as public-sector guidance asks, and
+    a line shorter than the address); `empty()` when there is none of them."""
     items: list = []
     if plain(row.get("status")) == layout.NOT_APPLICABLE and plain(row.get("na_reason")):
         items.append(f"Reason not applicable: {plain(row.get('na_reason'))}")
-    if plain(row.get("evidence")):
-        items.append(plain(row.get("evidence")))
+    evidence = plain(row.get("evidence"))
     link = plain(row.get("evidence_link"))
     url = web_address(link)
     if url:
-        items.append(Text(link_text(url, f"Evidence for {criterion_id}"), link=url))
-    elif link:
-        items.append(f"Evidence link (not a web address): {link}")
+        items.append(Text(evidence or link_text(url, f"Evidence for {criterion_id}"), link=url))
+    else:
+        if evidence:
+            items.append(evidence)
+        if link:
+            items.append(f"Evidence link (not a web address): {link}")
     return items or [empty()]
 
 
@@ -341,7 +344,6 @@ class _Report:
             "civil partnership, pregnancy and maternity, race, religion or belief, sex, and sexual "
             "orientation."
         )
-        out.heading("The specific duties", 2)
         out.paragraph(
             "The specific duties require the OPCC to publish equality information every year, to "
             "show how it meets the general duty, and to prepare and publish one or more specific "
@@ -376,25 +378,28 @@ class _Report:
                 label = link_text(url, "Published equality information") if url else address
                 items.append((Text(label, link=url),))
             out.items.append(model.BulletList(tuple(items)))
-        out.heading("About this self-assessment", 2)
-        out.paragraph(
-            f"The OPCC assessed itself against the {len(fw.criteria)} criteria of the framework's "
-            f"{len(fw.themes)} themes in {len(fw.sections)} sections. {fw.scoring_rule}"
-        )
-        who = plain(profile.get("signoff_role"))
-        when = plain(profile.get("signoff_date"))
-        if who or when:
-            signed = "The return was signed off" + (f" by the {who}" if who else "")
-            out.paragraph(signed + (f" on {when}." if when else "."))
-        lead = plain(profile.get("lead_role"))
-        if lead:
-            out.paragraph(f"The OPCC's equality lead is the {lead}.")
         self.about_this_report()
         self.contact_us()
 
     def about_this_report(self) -> None:
-        out, fw = self.out, self.framework
+        """The self-assessment behind the report, and how the report refers to the framework."""
+        out, fw, profile = self.out, self.framework, self.ret.profile
         out.heading("About this report", 2)
+        who = plain(profile.get("signoff_role"))
+        when = plain(profile.get("signoff_date"))
+        signed = ""
+        if who or when:
+            signed = (
+                " The return was signed off"
+                + (f" by the {who}" if who else "")
+                + (f" on {when}." if when else ".")
+            )
+        lead = plain(profile.get("lead_role"))
+        out.paragraph(
+            f"The OPCC assessed itself against the {len(fw.criteria)} criteria of the framework's "
+            f"{len(fw.themes)} themes in {len(fw.sections)} sections. {fw.scoring_rule}{signed}"
+            + (f" The OPCC's equality lead is the {lead}." if lead else "")
+        )
         out.paragraph(
             "For each theme, this report gives the level the OPCC has reached, what it has in "
             "place and what it will do next. It refers to the framework's criteria by number "
@@ -611,12 +616,11 @@ class _Report:
         row = self.scores.themes.set_index("theme").loc[theme.number]
         reached = row["level"]
         out.heading(f"Theme {theme.number}: {theme.title}", 2)
-        out.labelled("Level reached:", reached)
-        out.paragraph(self._level_sentence(theme, row))
         ids = [c.id for c in theme.criteria]
         out.labelled(
-            "Framework reference:",
-            f"theme {theme.number}, criteria {ids[0]} to {ids[-1]}, of the {self.framework.title}.",
+            "Level reached:",
+            f"{reached}. {self._level_sentence(row)} Framework reference: theme {theme.number}, "
+            f"criteria {ids[0]} to {ids[-1]}.",
         )
         claims = self.scores.not_applicable[self.scores.not_applicable["theme"] == theme.number]
         if not claims.empty:
@@ -653,12 +657,12 @@ class _Report:
             out.table(
                 ["Criterion", "Evidence"],
                 [
-                    [[cid, self.criterion_level[cid]], self._evidence_in_place(response, cid)]
+                    [cid, self._evidence_in_place(response, cid)]
                     for cid, response in zip(
                         in_place["criterion_id"], in_place.to_dict("records"), strict=True
                     )
                 ],
-                [2.6, 13.4],
+                [1.6, 14.4],
                 caption=f"Theme {theme.number}: criteria satisfied",
                 description=f"The criteria of theme {theme.number} that are Met or Not applicable "
                 "with a reason, each with its level and evidence.",
@@ -676,8 +680,8 @@ class _Report:
         target = steps["target_level"].iloc[0]
         out.heading(f"To reach {target}", 3)
         out.paragraph(
-            f"What the OPCC will do next: {_criteria(len(steps))} of the {target} level still "
-            "to satisfy, with the role responsible and the target date:"
+            f"What the OPCC will do next: {_criteria(len(steps))} to satisfy, with the role "
+            "responsible and the target date:"
         )
         step_rows = []
         for step in steps.to_dict("records"):
@@ -695,30 +699,26 @@ class _Report:
         out.table(
             ["ID", "Criterion", "Status", "Owner", "Target date"],
             step_rows,
-            [1.9, 6.9, 2.6, 2.5, 2.4],
+            [1.5, 7.0, 2.2, 2.9, 2.4],
             caption=f"Theme {theme.number}: to reach {target}",
             description=f"The criteria of theme {theme.number} still to satisfy to reach "
             f"{target}, with status, owner and target date.",
             keep_rows=True,
         )
 
-    def _level_sentence(self, theme, row) -> str:
-        """The level reached, in a sentence, with the criteria satisfied at every level."""
+    def _level_sentence(self, row) -> str:
+        """Why the theme stands where it does, with the criteria satisfied at every level."""
         progress = ", ".join(
-            f"{row[f'{name.lower()}_satisfied']} of {row[f'{name.lower()}_total']} at {name}"
+            f"{row[f'{name.lower()}_satisfied']} of {row[f'{name.lower()}_total']} {name}"
             for name in LEVELS
         )
         reached = row["level"]
         if reached == NOT_YET:
-            return (
-                f"Not every {LEVELS[0]} criterion of this theme is satisfied yet. Criteria "
-                f"satisfied: {progress}."
-            )
-        below = " and every level below it" if row["level_rank"] > 1 else ""
-        return (
-            f"Every criterion of this theme at {reached}{below} is satisfied. Criteria "
-            f"satisfied: {progress}."
-        )
+            why = f"Not every {LEVELS[0]} criterion is satisfied yet"
+        else:
+            below = " and below" if row["level_rank"] > 1 else ""
+            why = f"Every criterion at {reached}{below} is satisfied"
+        return f"{why}; satisfied: {progress} criteria."
 
     def _evidence_in_place(self, response: Mapping[str, object], cid: str) -> list:
         return _evidence(

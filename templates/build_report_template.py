@@ -145,7 +145,7 @@ def _paragraph_styles(document: docx.Document) -> None:
         entry = _style(document, f"TOC {level}")
         entry.base_style = normal
         _font(entry, 12, bold=level == 1)
-        _spacing(entry, 6 if level == 1 else 0, 2)
+        _spacing(entry, 4 if level == 1 else 0, 0, 1.0)
         entry.paragraph_format.left_indent = Cm(0.6 * (level - 1))
 
     quote = document.styles["Quote"]

@@ -655,7 +655,7 @@ class _Report:
                 "evidence the OPCC gave:"
             )
             out.table(
-                ["Criterion", "Evidence"],
+                ["ID", "Evidence"],
                 [
                     [cid, self._evidence_in_place(response, cid)]
                     for cid, response in zip(
@@ -665,7 +665,7 @@ class _Report:
                 [1.6, 14.4],
                 caption=f"Theme {theme.number}: criteria satisfied",
                 description=f"The criteria of theme {theme.number} that are Met or Not applicable "
-                "with a reason, each with its level and evidence.",
+                "with a reason, each with its evidence.",
                 keep_rows=True,
             )
 

@@ -120,7 +120,12 @@ def prompts_line(prompts: Iterable[str]) -> str:
         groups.setdefault(stem, [])
         if number:
             groups[stem].append(number)
-    listed = "; ".join(f"{stem} {', '.join(n)}" if n else stem for stem, n in groups.items())
+    listed = "; ".join(
+        f"{stem}{'s' if len(n) > 1 and stem.endswith('theme') else ''} {', '.join(n)}"
+        if n
+        else stem
+        for stem, n in groups.items()
+    )
     count = len(prompts)
     return f"{count} editor prompt{'' if count == 1 else 's'} left: {listed}"
 

@@ -890,8 +890,27 @@ def test_report_command_from_filled_workbooks(make_workbook, tmp_path):
     assert "National picture" in [text for _, text in headings(document)]
     assert document.core_properties.author == BODY
 
+    # What is left for the editor is listed beside each report; the default appendix is short.
+    assert "editor prompts left: Date of publication; Contact details; Welsh-language version" in (
+        result.output
+    )
+    assert "Criteria by status" in [text for _, text in headings(document)]
+    assert "Every criterion" not in [text for _, text in headings(document)]
+
     again = CliRunner().invoke(main, args, catch_exceptions=False)
     assert f"{path}: unchanged" in again.output
+
+    full = tmp_path / "full"
+    for choice, expected in (("full", "Every criterion"), ("none", None)):
+        folder = full / choice
+        options = ["--out", str(folder), "--appendix", choice]
+        done = CliRunner().invoke(main, [*args[:2], *options, *args[4:]], catch_exceptions=False)
+        assert done.exit_code == 0, done.output
+        found = [t for _, t in headings(docx.Document(str(folder / path.name)))]
+        assert ("Appendix" in found) is (expected is not None)
+        assert expected is None or expected in found
+    bad = CliRunner().invoke(main, [*args, "--appendix", "short"])
+    assert bad.exit_code == 2 and "'short' is not one of 'full', 'summary', 'none'" in bad.output
 
 
 # --- the content model, apart from Word -----------------------------------------------------------
@@ -1183,3 +1202,10 @@ def test_a_typical_demo_report_is_20_to_35_pages(tmp_path, members_frame):
     display.print_reports(Console(file=buffer, width=200), [outcome])
     line = next(t for t in buffer.getvalue().splitlines() if typical.opcc_code in t)
     assert f" {pages} " in line and "Date of publication" in line
+
+
+def test_the_command_line_offers_the_report_packages_appendix_choices():
+    from pipeline import cli
+
+    assert cli.APPENDIX_CHOICES == report.APPENDIX_CHOICES
+    assert report.DEFAULT_APPENDIX == "summary"

@@ -24,12 +24,13 @@ from pathlib import Path
 import docx
 from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
 
 from pipeline import outputs
+from pipeline.report import word
 
 FONT = "Arial"
 TEXT = RGBColor(0x1A, 0x1A, 0x1A)  # near-black: 17:1 on white
@@ -191,9 +192,7 @@ def _character_styles(document: docx.Document) -> None:
     link.font.color.rgb = LINK
     link.font.underline = True
     document.styles["Strong"].font.bold = True
-    prompt = _style(document, "Editor Prompt", WD_STYLE_TYPE.CHARACTER)
-    prompt.font.bold = True
-    prompt.font.highlight_color = WD_COLOR_INDEX.YELLOW  # near-black text on yellow: 15:1
+    word.format_prompt_style(_style(document, "Editor Prompt", WD_STYLE_TYPE.CHARACTER))
 
 
 def _table_style(document: docx.Document) -> None:

@@ -289,6 +289,8 @@ def assert_highlighted(document) -> None:
     style = document.styles["Editor Prompt"]
     assert style.font.bold is True
     assert style.font.highlight_color == WD_COLOR_INDEX.YELLOW
+    shading = style.element.rPr.find(qn("w:shd"))  # what LibreOffice shows
+    assert shading.get(qn("w:fill")) == "FFFF00"
 
 
 def body_text(document) -> str:

@@ -866,7 +866,7 @@ class _Report:
         out.table(
             ["Theme", *columns, "Satisfied"],
             rows,
-            [4.8, 1.6, 1.9, 1.6, 2.1, 2.1, 1.9],
+            [3.6, 1.3, 2.6, 1.5, 2.8, 2.6, 2.6],
             caption="Criteria by status",
             description="For each theme and for all themes: the number of criteria Met, "
             "Partially met, Not met, Not applicable and not assessed, and the number satisfied "

@@ -136,9 +136,24 @@ def _empty_document(template: Path | None) -> WordDocument:
 
 def _add_prompt_style(document: WordDocument) -> None:
     """Editor Prompt as templates/report.docx has it, for a template restyled before it had one."""
-    style = document.styles.add_style(PROMPT_STYLE, WD_STYLE_TYPE.CHARACTER)
+    format_prompt_style(document.styles.add_style(PROMPT_STYLE, WD_STYLE_TYPE.CHARACTER))
+
+
+def format_prompt_style(style) -> None:
+    """Bold on yellow: a highlight for Word, and the same yellow as shading, which LibreOffice
+    shows (it ignores a highlight set in a style). Near-black on yellow is 15:1."""
     style.font.bold = True
     style.font.highlight_color = WD_COLOR_INDEX.YELLOW
+    properties = style.element.get_or_add_rPr()
+    for old in properties.findall(qn("w:shd")):
+        properties.remove(old)
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:color"), "auto")
+    shading.set(qn("w:fill"), "FFFF00")
+    properties.insert_element_before(
+        shading, "w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang"
+    )
 
 
 # --- rendering ------------------------------------------------------------------------------------

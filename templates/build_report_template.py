@@ -132,7 +132,7 @@ def _paragraph_styles(document: docx.Document) -> None:
     _font(subtitle, 18, color=HEADING)
     _spacing(subtitle, 0, 24, 1.0)
 
-    for level, (size, before, after) in enumerate(((20, 0, 12), (16, 18, 8), (13, 14, 6)), 1):
+    for level, (size, before, after) in enumerate(((20, 0, 12), (16, 14, 6), (13, 10, 4)), 1):
         heading = document.styles[f"Heading {level}"]
         _font(heading, size, bold=True, color=HEADING)
         _spacing(heading, before, after, 1.0)

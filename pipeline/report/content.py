@@ -4,13 +4,20 @@ Pure: built from the return, its scores, the framework and the national figures,
 format in sight. Levels come from `scoring` and national figures from `national`; this module
 only words them. Text from a return goes in as plain text; only http(s) evidence links become
 links, with text that says where they go.
+
+A published equality report is a short document people read: per theme, what the OPCC has in
+place and what it will do next, with the framework's wording referred to by criterion number
+rather than reprinted (`appendix="full"` adds every criterion). Where the return leaves a gap a
+published report must not show (a theme without commentary, a Met criterion without evidence),
+the report holds an editor prompt instead of a placeholder, and `Document.prompts` lists them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Literal, get_args
 
 import pandas as pd
 
@@ -27,6 +34,15 @@ LANGUAGE = "en-GB"
 NOT_ASSESSED = "Not assessed"
 #: Only headings 1-2 go in the contents: level 3 repeats the same few words in every theme.
 CONTENTS_LEVELS = (1, 2)
+#: What the appendix holds: every criterion with its status and evidence (`full`), the counts
+#: of statuses and every Not applicable claim with its reason (`summary`), or nothing (`none`).
+Appendix = Literal["full", "summary", "none"]
+APPENDIX_CHOICES: tuple[str, ...] = get_args(Appendix)
+DEFAULT_APPENDIX: Appendix = "summary"
+#: How an editor prompt reads in a report.
+PROMPT = "[Editor: {}]"
+#: Members whose reports the Welsh Language Standards also ask for in Welsh.
+WELSH_REGION = "Wales"
 
 
 class ReportError(ValueError):
@@ -42,13 +58,19 @@ def build_content(
     national: pd.DataFrame | None = None,
     generated: dt.date,
     progress: Progress | None = None,
+    appendix: Appendix = DEFAULT_APPENDIX,
 ) -> model.Document:
     """One OPCC's Equality Report as content. `national` is `Scores.themes` of every accepted
     return in the run; with more than one OPCC in it, the report gains a national picture that
     names no other OPCC. `progress` (this OPCC's part of `pipeline.progress.compare`) adds what
-    changed since last year; without it the report says nothing about last year.
+    changed since last year; without it the report says nothing about last year. `appendix`: see
+    `Appendix`.
     """
-    document = _Report(ret, scores, framework, member, national, generated).build()
+    if appendix not in APPENDIX_CHOICES:
+        raise ReportError(
+            f"appendix must be one of {', '.join(APPENDIX_CHOICES)}, not {appendix!r}."
+        )
+    document = _Report(ret, scores, framework, member, national, generated, appendix).build()
     return document if progress is None else since_last_year.insert(document, progress)
 
 
@@ -57,6 +79,16 @@ class _Blocks:
 
     def __init__(self) -> None:
         self.items: list[model.Block] = []
+        self.prompts: list[str] = []
+
+    def prompt_text(self, label: str, words: str) -> Text:
+        """An editor prompt as a run, recorded under its short `label`."""
+        self.prompts.append(label)
+        return Text(PROMPT.format(words), prompt=True)
+
+    def prompt(self, label: str, words: str) -> None:
+        """A paragraph that is an editor prompt."""
+        self.items.append(model.Paragraph((self.prompt_text(label, words),)))
 
     def heading(self, words: str, level: int) -> None:
         self.items.append(model.Heading(plain(words), level))
@@ -68,13 +100,14 @@ class _Blocks:
     def labelled(self, label: str, value: str) -> None:
         self.items.append(model.Paragraph((Text(label, strong=True), Text(" " + text(value)))))
 
-    def text_block(self, value: object, empty: str) -> None:
-        """Free text from a return: one paragraph per blank-line-separated block."""
+    def text_block(self, value: object, label: str, empty: str, role: model.Role = "body") -> None:
+        """Free text from a return: one paragraph per blank-line-separated block; none given,
+        an editor prompt (`label`, `empty`)."""
         blocks = [b.strip() for b in re.split(r"\n\s*\n", plain(value)) if b.strip()]
         if not blocks:
-            self.paragraph(empty)
+            self.prompt(label, empty)
         for block in blocks:
-            self.paragraph(block)
+            self.paragraph(block, role)
 
     def bullets(self, items: Iterable[str]) -> None:
         self.items.append(model.BulletList(tuple(_line(item) for item in items)))
@@ -124,20 +157,24 @@ def _status_text(row: Mapping[str, object]) -> str:
     return status
 
 
-def _evidence(row: Mapping[str, object], criterion_id: str) -> list:
-    """Evidence text, the reason for Not applicable, and the evidence link as a real link."""
+def _evidence(row: Mapping[str, object], criterion_id: str, empty: Callable[[], object]) -> list:
+    """The reason for Not applicable, then the evidence: its description linking to the evidence
+    link when that is a web address (descriptive link text, as public-sector guidance asks, and
+    a line shorter than the address); `empty()` when there is none of them."""
     items: list = []
     if plain(row.get("status")) == layout.NOT_APPLICABLE and plain(row.get("na_reason")):
         items.append(f"Reason not applicable: {plain(row.get('na_reason'))}")
-    if plain(row.get("evidence")):
-        items.append(plain(row.get("evidence")))
+    evidence = plain(row.get("evidence"))
     link = plain(row.get("evidence_link"))
     url = web_address(link)
     if url:
-        items.append(Text(link_text(url, f"Evidence for {criterion_id}"), link=url))
-    elif link:
-        items.append(f"Evidence link (not a web address): {link}")
-    return items or ["None given"]
+        items.append(Text(evidence or link_text(url, f"Evidence for {criterion_id}"), link=url))
+    else:
+        if evidence:
+            items.append(evidence)
+        if link:
+            items.append(f"Evidence link (not a web address): {link}")
+    return items or [empty()]
 
 
 def _target_date(row: Mapping[str, object]) -> str:
@@ -155,6 +192,10 @@ def _criteria(count: int) -> str:
 def _themes_list(numbers: Iterable[int]) -> str:
     listed = [str(n) for n in numbers]
     return ", ".join(listed) if listed else "none"
+
+
+def _looks_like_email(value: str) -> bool:
+    return bool(re.fullmatch(r"[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+", value))
 
 
 def _employees(value: object) -> int | None:
@@ -175,8 +216,11 @@ class _Report:
         member: Mapping[str, str],
         national_themes: pd.DataFrame | None,
         generated: dt.date,
+        appendix: Appendix,
     ) -> None:
         self.ret = ret
+        self.appendix_kind = appendix
+        self.welsh = plain(member.get("region")) == WELSH_REGION
         self.framework = framework
         self.code = ret.opcc_code
         self.scores = scores.for_opcc(self.code)
@@ -203,6 +247,7 @@ class _Report:
             if cid not in self.responses.index or not plain(self.responses.at[cid, "status"])
         ]
         self.out = _Blocks()
+        self.title_prompts: list[str] = []
 
     @property
     def title(self) -> str:
@@ -217,8 +262,11 @@ class _Report:
             self.section_chapter(section)
         if self.national is not None and self.national["opcc_code"].nunique() > 1:
             self.national_picture()
-        self.appendix()
-        return model.Document(self.properties(), self.title_page(), tuple(self.out.items))
+        if self.appendix_kind != "none":
+            self.appendix()
+        title_page = self.title_page()
+        prompts = tuple(dict.fromkeys([*self.title_prompts, *self.out.prompts]))
+        return model.Document(self.properties(), title_page, tuple(self.out.items), prompts)
 
     # -- title page
 
@@ -231,7 +279,16 @@ class _Report:
                 f"{fw.title}, edition {fw.edition}" + (f" ({fw.update})" if fw.update else ""),
             )
         )
-        details.append(model.Field("Date:", plain(self.generated)))
+        details.append(
+            model.Field(
+                "Date of publication:",
+                PROMPT.format(
+                    f"the date this report is published (this draft: {plain(self.generated)})"
+                ),
+                prompt=True,
+            )
+        )
+        self.title_prompts.append("Date of publication")
         page = model.TitlePage(self.title, self.body, tuple(details))
         if not self.missing:
             return page
@@ -293,7 +350,6 @@ class _Report:
             "civil partnership, pregnancy and maternity, race, religion or belief, sex, and sexual "
             "orientation."
         )
-        out.heading("The specific duties", 2)
         out.paragraph(
             "The specific duties require the OPCC to publish equality information every year, to "
             "show how it meets the general duty, and to prepare and publish one or more specific "
@@ -314,7 +370,10 @@ class _Report:
         )
         out.heading("The Commissioner's equality statement", 2)
         out.text_block(
-            profile.get("equality_statement"), "The return did not include an equality statement."
+            profile.get("equality_statement"),
+            "Equality statement",
+            "add the Commissioner's equality statement (the return gave none).",
+            role="quote",
         )
         links = addresses(profile.get("published_links"))
         if links:
@@ -325,19 +384,73 @@ class _Report:
                 label = link_text(url, "Published equality information") if url else address
                 items.append((Text(label, link=url),))
             out.items.append(model.BulletList(tuple(items)))
-        out.heading("About this self-assessment", 2)
-        out.paragraph(
-            f"The OPCC assessed itself against the {len(fw.criteria)} criteria of the framework's "
-            f"{len(fw.themes)} themes in {len(fw.sections)} sections. {fw.scoring_rule}"
-        )
+        self.about_this_report()
+        self.contact_us()
+
+    def about_this_report(self) -> None:
+        """The self-assessment behind the report, and how the report refers to the framework."""
+        out, fw, profile = self.out, self.framework, self.ret.profile
+        out.heading("About this report", 2)
         who = plain(profile.get("signoff_role"))
         when = plain(profile.get("signoff_date"))
+        signed = ""
         if who or when:
-            signed = "The return was signed off" + (f" by the {who}" if who else "")
-            out.paragraph(signed + (f" on {when}." if when else "."))
+            signed = (
+                " The return was signed off"
+                + (f" by the {who}" if who else "")
+                + (f" on {when}." if when else ".")
+            )
         lead = plain(profile.get("lead_role"))
-        if lead:
-            out.paragraph(f"The OPCC's equality lead is the {lead}.")
+        out.paragraph(
+            f"The OPCC assessed itself against the {len(fw.criteria)} criteria of the framework's "
+            f"{len(fw.themes)} themes in {len(fw.sections)} sections. {fw.scoring_rule}{signed}"
+            + (f" The OPCC's equality lead is the {lead}." if lead else "")
+        )
+        out.paragraph(
+            "For each theme, this report gives the level the OPCC has reached, what it has in "
+            "place and what it will do next. It refers to the framework's criteria by number "
+            f"(such as {fw.criteria[0].id}) rather than repeating their wording and the "
+            f"descriptor of each level: those are in the {fw.title}, edition {fw.edition}"
+            + (f", published by the {fw.publisher}." if fw.publisher else ".")
+        )
+        where = {
+            "full": "The appendix lists every criterion with the status and evidence the OPCC "
+            "gave, and every Not applicable claim with its reason.",
+            "summary": "The appendix counts the statuses of the criteria in each theme and lists "
+            "every Not applicable claim with its reason.",
+            "none": "",
+        }[self.appendix_kind]
+        out.paragraph(
+            f"The report was generated on {plain(self.generated)} from the OPCC's "
+            f"self-assessment return for {self.year}. {where}"
+        )
+
+    def contact_us(self) -> None:
+        """The statements a public body's report carries: how to reach it, other formats."""
+        out, profile = self.out, self.ret.profile
+        out.heading("Contact us and other formats", 2)
+        out.paragraph(
+            "If you have a question about this report, or would like it in another format, "
+            "such as large print, easy read, braille, audio or another language, please contact "
+            f"the {self.body}."
+        )
+        email = plain(profile.get("contact_email"))
+        lead = plain(profile.get("lead_role"))
+        if _looks_like_email(email):
+            lines = [f"Email: {email}"] + ([f"Equality lead: the {lead}"] if lead else [])
+            out.bullets(lines)
+        else:
+            out.prompt(
+                "Contact details",
+                "add how to contact the OPCC about this report: a team email address, a "
+                "telephone number and a postal address (the return gave no contact email).",
+            )
+        if self.welsh:
+            out.prompt(
+                "Welsh-language version",
+                "say where the Welsh-language version of this report is published, as the Welsh "
+                "Language Standards require.",
+            )
 
     # -- at a glance
 
@@ -439,6 +552,10 @@ class _Report:
                 "publish at least one specific and measurable equality objective at least every "
                 "four years."
             )
+            out.prompt(
+                "Equality objectives",
+                "add the OPCC's equality objectives, or say when it will publish them.",
+            )
             return
         out.paragraph(
             f"The OPCC reports on {_plural(len(objectives), 'equality objective')}: what it "
@@ -447,7 +564,11 @@ class _Report:
         for index, row in enumerate(objectives.to_dict("records"), start=1):
             number = plain(row.get("number")) or str(index)
             out.heading(f"Objective {number}", 2)
-            out.text_block(row.get("objective"), "The objective's text was left blank.")
+            out.text_block(
+                row.get("objective"),
+                f"Objective {number}: its wording",
+                "add the wording of this objective (the return left it blank).",
+            )
             related = plain(row.get("related_themes"))
             if related:
                 out.labelled("Related themes:", related)
@@ -455,7 +576,8 @@ class _Report:
                 ["Measure", "Baseline", "Target", "Progress"],
                 [
                     [
-                        plain(row.get(key)) or "Not given"
+                        plain(row.get(key))
+                        or out.prompt_text(f"Objective {number}: its {key}", f"add the {key}")
                         for key in ("measure", "baseline", "target", "progress")
                     ]
                 ],
@@ -464,7 +586,22 @@ class _Report:
                 description=f"The measure, baseline, target and progress of objective {number}.",
                 keep_rows=True,
             )
-            out.labelled("Commentary:", plain(row.get("commentary")) or "None given.")
+            commentary = plain(row.get("commentary"))
+            if commentary:
+                out.labelled("Commentary:", commentary)
+            else:
+                out.items.append(
+                    model.Paragraph(
+                        (
+                            Text("Commentary:", strong=True),
+                            Text(" "),
+                            out.prompt_text(
+                                f"Objective {number}: commentary",
+                                "add a sentence on the progress made with this objective.",
+                            ),
+                        )
+                    )
+                )
 
     # -- one chapter per section
 
@@ -479,80 +616,78 @@ class _Report:
             self.theme_part(theme)
 
     def theme_part(self, theme) -> None:
+        """Level reached, commentary, what is in place, what is next: the framework's wording is
+        referred to by criterion number, not reprinted (the next steps quote their criteria)."""
         out = self.out
         row = self.scores.themes.set_index("theme").loc[theme.number]
         reached = row["level"]
         out.heading(f"Theme {theme.number}: {theme.title}", 2)
-        out.labelled("Level reached:", reached)
-        if reached == NOT_YET:
-            out.paragraph(
-                "Not every Developing criterion is satisfied yet. At the Developing level:"
-            )
-            descriptor = theme.level(LEVELS[0]).descriptor
-        else:
-            out.paragraph(f"What {reached} means for this theme:")
-            descriptor = theme.level(reached).descriptor
-        for block in descriptor.split("\n\n"):
-            out.paragraph(block, "quote")
-        progress = "; ".join(
-            f"{name} {row[f'{name.lower()}_satisfied']} of {row[f'{name.lower()}_total']}"
-            for name in LEVELS
+        ids = [c.id for c in theme.criteria]
+        out.labelled(
+            "Level reached:",
+            f"{reached}. {self._level_sentence(row)} Framework reference: theme {theme.number}, "
+            f"criteria {ids[0]} to {ids[-1]}.",
         )
-        out.labelled("Criteria satisfied:", progress + ".")
         claims = self.scores.not_applicable[self.scores.not_applicable["theme"] == theme.number]
         if not claims.empty:
             counted = claims[claims["counted"]]
+            listed = "under 'What is in place'" + (
+                " and in the appendix" if self.appendix_kind != "none" else ""
+            )
             out.paragraph(
                 f"Not applicable claims in this theme: {', '.join(claims['criterion_id'])}. "
                 f"{_plural(len(counted), 'claim')} with a reason count as satisfied; the reasons "
-                "are listed under 'What is in place' and in the appendix."
+                f"are listed {listed}."
             )
 
         out.heading("Commentary", 3)
         commentary = self.ret.commentary
         texts = commentary.loc[commentary["theme"] == theme.number, "text"]
         out.text_block(
-            texts.iloc[0] if len(texts) else "", "No commentary was given for this theme."
+            texts.iloc[0] if len(texts) else "",
+            f"Commentary on theme {theme.number}",
+            "add the OPCC's commentary on this theme: what it did this year, what changed as a "
+            "result and what it will focus on next (the return gave none).",
         )
 
         out.heading("What is in place", 3)
-        ids = [c.id for c in theme.criteria]
         rows = self.responses.reindex(ids)
         in_place = rows[rows["satisfied"].eq(True)]
         if in_place.empty:
             out.paragraph("No criterion of this theme is satisfied yet.")
         else:
+            out.paragraph(
+                f"{_criteria(len(in_place)).capitalize()} of this theme satisfied, with the "
+                "evidence the OPCC gave:"
+            )
             out.table(
-                ["ID", "Criterion", "Evidence"],
+                ["ID", "Evidence"],
                 [
-                    [
-                        cid,
-                        [self.criterion_level[cid], self.criterion_text[cid]],
-                        _evidence(response, cid),
-                    ]
+                    [cid, self._evidence_in_place(response, cid)]
                     for cid, response in zip(
                         in_place["criterion_id"], in_place.to_dict("records"), strict=True
                     )
                 ],
-                [1.9, 7.8, 6.3],
+                [1.6, 14.4],
                 caption=f"Theme {theme.number}: criteria satisfied",
                 description=f"The criteria of theme {theme.number} that are Met or Not applicable "
-                "with a reason, with their evidence.",
+                "with a reason, each with its evidence.",
+                keep_rows=True,
             )
 
         steps = self.scores.next_steps[self.scores.next_steps["theme"] == theme.number]
         if steps.empty:
             out.heading("Next steps", 3)
             out.paragraph(
-                f"This theme has reached {LEVELS[-1]}, the highest level. Keep its evidence up "
-                "to date."
+                f"This theme has reached {LEVELS[-1]}, the highest level. The OPCC will keep its "
+                "evidence up to date."
             )
             return
         target = steps["target_level"].iloc[0]
         out.heading(f"To reach {target}", 3)
         out.paragraph(
-            f"{_criteria(len(steps))} of the {target} level still to satisfy, with the role "
-            "responsible and the target date from the return:"
+            f"What the OPCC will do next: {_criteria(len(steps))} to satisfy, with the role "
+            "responsible and the target date:"
         )
         step_rows = []
         for step in steps.to_dict("records"):
@@ -570,10 +705,35 @@ class _Report:
         out.table(
             ["ID", "Criterion", "Status", "Owner", "Target date"],
             step_rows,
-            [1.9, 6.9, 2.6, 2.5, 2.4],
+            [1.5, 7.0, 2.2, 2.9, 2.4],
             caption=f"Theme {theme.number}: to reach {target}",
             description=f"The criteria of theme {theme.number} still to satisfy to reach "
             f"{target}, with status, owner and target date.",
+            keep_rows=True,
+        )
+
+    def _level_sentence(self, row) -> str:
+        """Why the theme stands where it does, with the criteria satisfied at every level."""
+        progress = ", ".join(
+            f"{row[f'{name.lower()}_satisfied']} of {row[f'{name.lower()}_total']} {name}"
+            for name in LEVELS
+        )
+        reached = row["level"]
+        if reached == NOT_YET:
+            why = f"Not every {LEVELS[0]} criterion is satisfied yet"
+        else:
+            below = " and below" if row["level_rank"] > 1 else ""
+            why = f"Every criterion at {reached}{below} is satisfied"
+        return f"{why}; satisfied: {progress} criteria."
+
+    def _evidence_in_place(self, response: Mapping[str, object], cid: str) -> list:
+        return _evidence(
+            response,
+            cid,
+            lambda: self.out.prompt_text(
+                f"Evidence for {cid}",
+                f"add the evidence that {cid} is met, or change its status (the return gave none).",
+            ),
         )
 
     # -- national picture
@@ -621,7 +781,10 @@ class _Report:
     # -- appendix
 
     def appendix(self) -> None:
+        """`summary`: how levels are worked out, the counts and the Not applicable claims;
+        `full` adds the level definitions and every criterion with its status and evidence."""
         out, fw = self.out, self.framework
+        full = self.appendix_kind == "full"
         out.heading("Appendix", 1)
         out.heading("How levels are calculated", 2)
         out.paragraph(fw.scoring_rule)
@@ -636,9 +799,22 @@ class _Report:
                 "There is no overall level: the profile shows how many themes stand at each level.",
             ]
         )
-        for name in LEVELS:
-            out.labelled(f"{name}:", fw.level_definitions[name])
+        if full:
+            for name in LEVELS:
+                out.labelled(f"{name}:", fw.level_definitions[name])
+            self.every_criterion()
+        else:
+            self.status_counts()
 
+        out.heading("Not applicable claims", 2)
+        claims = self.scores.not_applicable
+        if claims.empty:
+            out.paragraph("The return makes no Not applicable claims.")
+        else:
+            self.claims_table(claims)
+
+    def every_criterion(self) -> None:
+        out, fw = self.out, self.framework
         out.heading("Every criterion", 2)
         out.paragraph(
             "The status and evidence the OPCC gave for each criterion of the framework, theme by "
@@ -648,17 +824,17 @@ class _Report:
             out.heading(f"Theme {theme.number}: {theme.title}", 3)
             rows = []
             for criterion in theme.criteria:
-                response = (
-                    self.responses.loc[criterion.id].to_dict()
-                    if criterion.id in self.responses.index
-                    else {}
-                )
+                cid = criterion.id
+                response = self.responses.loc[cid].to_dict() if cid in self.responses.index else {}
+                satisfied = bool(response.get("satisfied", False))
                 rows.append(
                     [
-                        criterion.id,
+                        cid,
                         [criterion.level, criterion.text],
                         _status_text(response),
-                        _evidence(response, criterion.id),
+                        self._evidence_in_place(response, cid)
+                        if satisfied
+                        else _evidence(response, cid, lambda: "No evidence given"),
                     ]
                 )
             out.table(
@@ -668,18 +844,49 @@ class _Report:
                 caption=f"Theme {theme.number}: every criterion",
                 description=f"Every criterion of theme {theme.number} with its level, status and "
                 "evidence.",
+                keep_rows=True,
             )
 
-        out.heading("Not applicable claims", 2)
-        claims = self.scores.not_applicable
-        if claims.empty:
-            out.paragraph("The return makes no Not applicable claims.")
-        else:
-            self.claims_table(claims)
+    def status_counts(self) -> None:
+        """How many criteria of each theme have each status: the whole return in one table."""
+        out, fw = self.out, self.framework
+        out.heading("Criteria by status", 2)
         out.paragraph(
-            f"This report was produced on {plain(self.generated)} from the OPCC's self-assessment "
-            f"return for {self.year}."
+            "How many criteria of each theme the OPCC assessed as Met, Partially met, Not met or "
+            "Not applicable, how many have no valid status, and how many are satisfied."
         )
+        statuses = self.responses["status"].map(plain)
+        columns = [*layout.STATUSES, NOT_ASSESSED]
+        rows, totals = [], dict.fromkeys([*columns, "satisfied", "all"], 0)
+        for theme in fw.themes:
+            ids = [c.id for c in theme.criteria]
+            found = statuses.reindex(ids).fillna("")
+            counts = {name: int((found == name).sum()) for name in layout.STATUSES}
+            counts[NOT_ASSESSED] = len(ids) - sum(counts.values())
+            counts["satisfied"] = int(self.responses["satisfied"].reindex(ids).eq(True).sum())
+            counts["all"] = len(ids)
+            for key, value in counts.items():
+                totals[key] += value
+            rows.append(self._count_row(f"{theme.number}. {theme.title}", counts, columns))
+        rows.append(self._count_row("All themes", totals, columns))
+        out.table(
+            ["Theme", *columns, "Satisfied"],
+            rows,
+            [3.6, 1.3, 2.6, 1.5, 2.8, 2.6, 2.6],
+            caption="Criteria by status",
+            description="For each theme and for all themes: the number of criteria Met, "
+            "Partially met, Not met, Not applicable and not assessed, and the number satisfied "
+            "of all the theme's criteria.",
+            keep_rows=True,
+        )
+
+    @staticmethod
+    def _count_row(label: str, counts: Mapping[str, int], columns: Sequence[str]) -> list[str]:
+        return [
+            label,
+            *(str(counts[name]) for name in columns),
+            f"{counts['satisfied']} of {counts['all']}",
+        ]
 
     def claims_table(self, claims: pd.DataFrame) -> None:
         out = self.out
@@ -702,6 +909,7 @@ class _Report:
             caption="Not applicable claims",
             description="Every criterion claimed as Not applicable, the reason given and whether "
             "it counts as satisfied.",
+            keep_rows=True,
         )
 
     # -- properties

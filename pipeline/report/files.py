@@ -20,8 +20,8 @@ from docx.document import Document as WordDocument
 from pipeline import layout, manifest, marks, outputs, scoring
 from pipeline.framework import Framework
 from pipeline.progress import Progress
-from pipeline.report import word
-from pipeline.report.content import build_content
+from pipeline.report import model, word
+from pipeline.report.content import DEFAULT_APPENDIX, Appendix, ReportError, build_content
 from pipeline.returns import Return
 
 REPORT_NAME = "{code}-equality-report-{year}.docx"
@@ -29,12 +29,26 @@ REPORT_NAME = "{code}-equality-report-{year}.docx"
 
 @dataclass(frozen=True)
 class ReportOutcome:
-    """What happened to one OPCC's report; `path` is where the new report is."""
+    """What happened to one OPCC's report; `path` is where the new report is, `prompts` the
+    editor prompts left in it (short labels, in reading order)."""
 
     code: str
     path: Path
     status: manifest.Status
     message: str
+    prompts: tuple[str, ...] = ()
+
+
+def page_count(pdf_path: Path) -> int:
+    """The number of pages of a PDF (a report converted by LibreOffice); ReportError if it
+    cannot be read."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        return len(PdfReader(pdf_path).pages)
+    except (OSError, PyPdfError) as exc:
+        raise ReportError(f"{pdf_path}: not a PDF whose pages can be counted ({exc}).") from exc
 
 
 def report_name(code: str, year: str) -> str:
@@ -54,16 +68,29 @@ def build_report(
     generated: dt.date,
     demo: bool = False,
     progress: Progress | None = None,
+    appendix: Appendix = DEFAULT_APPENDIX,
 ) -> WordDocument:
     """One OPCC's Equality Report as a python-docx Document (not saved).
 
     `national` is `Scores.themes` of every accepted return in the run; with more than one OPCC
     in it, the report gains a national picture that names no other OPCC. `demo`: the return is
     invented, and the report says DEMO. `progress`: this OPCC's progress since last year.
+    `appendix`: "full", "summary" or "none".
     """
     content = build_content(
-        ret, scores, framework, member, national=national, generated=generated, progress=progress
+        ret,
+        scores,
+        framework,
+        member,
+        national=national,
+        generated=generated,
+        progress=progress,
+        appendix=appendix,
     )
+    return _word(content, template, demo)
+
+
+def _word(content: model.Document, template: Path | None, demo: bool) -> WordDocument:
     document = word.render(content, template)
     if demo:
         marks.mark_document(document)
@@ -84,24 +111,25 @@ class RenderJob:
     out_dir: Path
     demo: bool = False
     progress: Progress | None = None
+    appendix: Appendix = DEFAULT_APPENDIX
 
 
-def render_report(job: RenderJob) -> Path:
-    """Build one report and save it to a hidden file beside its final place."""
-    document = build_report(
+def render_report(job: RenderJob) -> tuple[Path, tuple[str, ...]]:
+    """Build one report and save it to a hidden file beside its final place; with the editor
+    prompts left in it."""
+    content = build_content(
         job.ret,
         job.scores,
         job.framework,
         job.member,
-        template=job.template,
         national=job.national,
         generated=job.generated,
-        demo=job.demo,
         progress=job.progress,
+        appendix=job.appendix,
     )
+    document = _word(content, job.template, job.demo)
     name = f"{outputs.TEMP_PREFIX}rendering-{job.ret.opcc_code}-{job.ret.reporting_year}.docx"
-    path = job.out_dir / name
-    return outputs.save_document(document, path)
+    return outputs.save_document(document, job.out_dir / name), content.prompts
 
 
 def write_reports(
@@ -117,12 +145,14 @@ def write_reports(
     executor: Executor | None = None,
     demo: bool = False,
     progress: Progress | None = None,
+    appendix: Appendix = DEFAULT_APPENDIX,
 ) -> list[ReportOutcome]:
     """Write a report per return into `out_dir`, never replacing one that someone has edited.
 
     With an `executor`, the reports are rendered on it (order is kept); without, in turn.
     `demo`: the returns are invented; each report says DEMO and its name ends in -DEMO.
     `progress`: the run against last year; each report with a return last year says what moved.
+    `appendix`: "full", "summary" or "none" (see `content.Appendix`).
     """
     out_dir = Path(out_dir)
     word.template_bytes(template)  # fail before any report if the template is unusable
@@ -141,6 +171,7 @@ def write_reports(
             out_dir,
             demo,
             progress.for_opcc(ret.opcc_code) if progress is not None else None,
+            appendix,
         )
         for ret in sorted(returns, key=lambda r: (r.opcc_code, r.reporting_year))
     ]
@@ -151,7 +182,7 @@ def write_reports(
     records = manifest.Manifest.load(out_dir)
     outcomes: list[ReportOutcome] = []
     try:
-        for job, path in zip(jobs, rendered, strict=True):
+        for job, (path, prompts) in zip(jobs, rendered, strict=True):
             name = report_name(job.ret.opcc_code, job.ret.reporting_year)
             outcome = records.write(
                 marks.demo_name(name) if demo else name,
@@ -159,10 +190,12 @@ def write_reports(
                 force=force,
             )
             outcomes.append(
-                ReportOutcome(job.ret.opcc_code, outcome.path, outcome.status, outcome.message)
+                ReportOutcome(
+                    job.ret.opcc_code, outcome.path, outcome.status, outcome.message, prompts
+                )
             )
     finally:
-        for path in rendered:
+        for path, _ in rendered:
             path.unlink(missing_ok=True)
         if outcomes:
             records.save()
@@ -179,6 +212,7 @@ def report_returns(
     generated: dt.date,
     force: bool = False,
     executor: Executor | None = None,
+    appendix: Appendix = DEFAULT_APPENDIX,
 ) -> list[ReportOutcome]:
     """Score the accepted returns, each year's together, and write their reports.
 
@@ -202,5 +236,6 @@ def report_returns(
             generated=generated,
             force=force,
             executor=executor,
+            appendix=appendix,
         )
     return outcomes

@@ -307,6 +307,11 @@ def _prefilled_workbooks(
 @click.option("--force", is_flag=True, help="Overwrite reports even if someone has edited them.")
 @click.option("--strict", is_flag=True, help="Exit 1 when any return was rejected.")
 @click.option(
+    "--pdf",
+    is_flag=True,
+    help="Also a tagged PDF of each Word report, contents with page numbers (needs LibreOffice).",
+)
+@click.option(
     "--max-unzipped-mb",
     type=click.IntRange(1),
     default=200,
@@ -323,16 +328,18 @@ def run_command(
     template: Path | None,
     force: bool,
     strict: bool,
+    pdf: bool,
     max_unzipped_mb: int,
     generated,
 ) -> None:
     """Validate, score and report on every return in INPUT_DIR (default: input/).
 
-    Writes OUT/<year>/: reports/ (Word), feedback/ (one workbook per return with problems),
-    validation-summary.xlsx, equality-benchmark-<year>.xlsx and run.json. Every file in
-    INPUT_DIR gets a verdict. With no INPUT_DIR named and nothing in input/ but its README, it
-    runs on invented demo returns instead and writes OUT/demo-<year>/, every output marked DEMO;
-    so does a run on a folder made by `equality demo`.
+    Writes OUT/<year>/: reports/ (Word, a web page each, with --pdf a tagged PDF each),
+    feedback/ (one workbook per return with problems), validation-summary.xlsx,
+    equality-benchmark-<year>.xlsx and run.json. Every file in INPUT_DIR gets a verdict. With
+    no INPUT_DIR named and nothing in input/ but its README, it runs on invented demo returns
+    instead and writes OUT/demo-<year>/, every output marked DEMO; so does a run on a folder
+    made by `equality demo`.
 
     \b
     Exit codes: 0 the run completed (whatever the returns' verdicts; see the summary),
@@ -342,6 +349,7 @@ def run_command(
     Example:
         equality run input --out output
         equality run input --year 2025-26 --strict
+        equality run input --pdf
         equality run --out output    (input/, or the demo run if it holds only its README)
     """
     from pipeline import demo, display, report, run
@@ -355,6 +363,7 @@ def run_command(
         "generated": generated,
         "force": force,
         "max_unzipped_bytes": max_unzipped_mb * 1024 * 1024,
+        "pdf": pdf,
     }
     try:
         with display.progress_bar(out) as progress:

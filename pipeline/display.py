@@ -141,7 +141,7 @@ def print_run_summary(out: Console, result) -> None:
     rejected = problems[problems["severity"] == "error"] if len(problems) else problems
     for row in rejected.itertuples(index=False):
         out.print(Text(f"{row.file}: [{row.code}] {row.message} {row.fix}"), highlight=False)
-    for outcome in result.report_outcomes:
+    for outcome in [*result.report_outcomes, *getattr(result, "publish_outcomes", [])]:
         if outcome.status not in ("written", "unchanged", "overwritten"):
             out.print(Text(outcome.message), style="yellow", highlight=False)
     if result.missing_members:

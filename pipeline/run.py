@@ -39,6 +39,8 @@ from pipeline import (
 from pipeline.mail import record as mail_record
 from pipeline.members import load_members
 from pipeline.outputs import sha256_file, write_bytes_atomically
+from pipeline.report import pdf as report_pdf
+from pipeline.report import publish
 from pipeline.vocabulary import year_for_date
 
 #: Where the returns are saved, when no folder is named.
@@ -67,6 +69,8 @@ class RunResult:
     outputs: dict[str, list[Path]]
     demo_description: str = ""
     report_outcomes: list = field(default_factory=list)
+    #: What happened to each web page and (with --pdf) each PDF of the reports.
+    publish_outcomes: list = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -100,13 +104,20 @@ def run(
     max_unzipped_bytes: int = ingest.DEFAULT_MAX_UNZIPPED_BYTES,
     progress: Progress | None = None,
     demo: bool = False,
+    pdf: bool = False,
 ) -> RunResult:
     """Run the whole batch on the returns in `input_dir`, writing OUT/<year>/.
 
     `demo` says the returns are invented (`pipeline.demo` makes them): the outputs then go to
     OUT/demo-<year>/ and every one of them says DEMO, so they can never pass for real ones.
+    `pdf`: also a tagged PDF of each Word report (needs LibreOffice).
     """
     progress = progress or (lambda step, done, total: None)
+    if pdf and report_pdf.soffice() is None:
+        raise RunError(
+            "--pdf needs LibreOffice (soffice), which is not installed. Install it "
+            "(Debian: libreoffice-writer-nogui) or run without --pdf."
+        )
     members = load_members(members_file)
     framework = framework_module.load()
     generated = generated or dt.date.today()
@@ -156,6 +167,29 @@ def run(
         timings["reports"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
+        published = publish.write_html_reports(
+            batch.returns,
+            scores,
+            framework,
+            members,
+            out_dir / "reports",
+            generated=generated,
+            force=force,
+            executor=pool,
+            demo=demo,
+        )
+        outputs["web pages"] = sorted(o.path for o in published)
+        timings["web pages"] = time.perf_counter() - clock
+        if pdf:
+            clock = time.perf_counter()
+            progress("pdf", 0, len(outcomes))
+            pdfs = report_pdf.write_pdfs(outcomes, out_dir / "reports", force=force, executor=pool)
+            published += pdfs
+            outputs["pdf"] = sorted(o.path for o in pdfs if o.status != report_pdf.FAILED)
+            progress("pdf", len(outcomes), len(outcomes))
+            timings["pdf"] = time.perf_counter() - clock
+
+        clock = time.perf_counter()
         outputs["feedback"] = sorted(
             feedback.write_feedback(batch, out_dir / "feedback", demo=demo)
         )
@@ -203,6 +237,7 @@ def run(
             members=members,
             outputs=outputs,
             report_outcomes=outcomes,
+            publish_outcomes=published,
             timings=timings,
         )
         outputs["run record"] = [_write_run_record(result, paths, generated)]

@@ -138,6 +138,8 @@ class _Page:
     out: list[str] = field(default_factory=list)
     ids: dict[int, str] = field(default_factory=dict)
     counter: int = 0
+    #: The level of the last heading written (the page title is 1).
+    depth: int = 1
 
     def __post_init__(self) -> None:
         used: set[str] = set()
@@ -236,8 +238,10 @@ class _Page:
             self.paragraph(model.Paragraph((model.Text(block.text),)), anchor)
 
     def heading(self, block: model.Heading, anchor: str | None) -> None:
-        # The page title is <h1>, so the report's chapters are <h2> and so on down.
-        tag = f"h{min(max(block.level, 1), 5) + 1}"
+        # The page title is <h1>, so the report's chapters are <h2> and so on down; a heading
+        # never skips a level (an <h4> straight after an <h2> is shown as an <h3>).
+        self.depth = min(max(block.level, 1) + 1, self.depth + 1, 6)
+        tag = f"h{self.depth}"
         id_attr = f' id="{_attr(anchor)}"' if anchor else ""
         self.emit(f"<{tag}{id_attr}>{_text(block.text)}</{tag}>\n")
 
@@ -313,6 +317,7 @@ class _Page:
             f'<nav class="contents" aria-labelledby="{heading}">\n',
             f'<h2 id="{heading}">{_text(title)}</h2>\n',
         )
+        self.depth = 2
         self.emit(_nested_list(entries), "</nav>\n")
 
 

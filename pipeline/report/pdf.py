@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import zipfile
 from collections.abc import Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -112,6 +114,8 @@ def convert(source: Path, target: Path, *, timeout: float = TIMEOUT) -> Path:
 
 def _convert(job: _Job) -> Path:
     """Top-level and picklable, so conversions can run on a process pool."""
+    if not zipfile.is_zipfile(job.source):
+        raise PdfError(f"{job.source.name}: not a Word document (.docx), so no PDF was made.")
     with tempfile.TemporaryDirectory(prefix="equality-pdf-") as scratch:
         folder = Path(scratch)
         profile = folder / "profile"
@@ -146,13 +150,20 @@ def _convert(job: _Job) -> Path:
 
 
 def _soffice(command: list[str], job: _Job) -> None:
-    subprocess.run(
+    """Run LibreOffice in a process group of its own, so that a timeout stops all of it."""
+    process = subprocess.Popen(
         command,
-        check=False,
         stdin=subprocess.DEVNULL,
-        capture_output=True,
-        timeout=job.timeout,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
+    try:
+        process.wait(timeout=job.timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        raise
 
 
 def write_pdfs(

@@ -447,3 +447,16 @@ def test_a_screenshot_of_a_page_for_a_person_to_look_at(pages, tmp_path_factory,
     assert colours is not None and len(colours) > 50  # text, a banner, not a blank page
     with capsys.disabled():
         print(f"\nScreenshot of {pages[0].name}: {shot}")
+
+
+def test_the_batch_passes_the_language_to_every_page(demo_run, tmp_path):
+    returns = demo_run.batch.returns[:1]
+    written = publish.write_html_reports(
+        returns,
+        demo_run.scores,
+        *_framework_and_members(demo_run),
+        tmp_path,
+        generated=GENERATED,
+        language="cy-GB",
+    )
+    assert '<html lang="cy-GB">' in written[0].path.read_text(encoding="utf-8")

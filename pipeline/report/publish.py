@@ -10,6 +10,7 @@ through the folder's manifest, so an edited page is kept and the new one goes be
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from collections.abc import Sequence
 from concurrent.futures import Executor
@@ -31,8 +32,10 @@ def page_name(code: str, year: str, *, demo: bool = False) -> str:
     return marks.demo_name(name) if demo else name
 
 
-def render_page(job: RenderJob) -> Path:
-    """Build one report's page and save it to a hidden file beside its final place."""
+def render_page(job: RenderJob, language: str | None = None) -> Path:
+    """Build one report's page and save it to a hidden file beside its final place.
+
+    `language`: the page's `lang` and fixed words (default: the content's own language)."""
     content = build_content(
         job.ret,
         job.scores,
@@ -41,7 +44,7 @@ def render_page(job: RenderJob) -> Path:
         national=job.national,
         generated=job.generated,
     )
-    page = html.render(content, demo=job.demo)
+    page = html.render(content, demo=job.demo, language=language)
     path = job.out_dir / f".rendering-{job.ret.opcc_code}-{job.ret.reporting_year}.html"
     return outputs.write_bytes_atomically(path, page.encode("utf-8"))
 
@@ -57,10 +60,12 @@ def write_html_reports(
     force: bool = False,
     executor: Executor | None = None,
     demo: bool = False,
+    language: str | None = None,
 ) -> list[ReportOutcome]:
     """Write a page per return into `out_dir`, never replacing one that someone has edited.
 
-    The arguments are those of `files.write_reports`, so a run calls both the same way.
+    The arguments are those of `files.write_reports`, so a run calls both the same way;
+    `language` is passed to `html.render`.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -80,10 +85,11 @@ def write_html_reports(
         )
         for ret in sorted(returns, key=lambda r: (r.opcc_code, r.reporting_year))
     ]
+    render = functools.partial(render_page, language=language)
     if executor is None:
-        rendered = [render_page(job) for job in jobs]
+        rendered = [render(job) for job in jobs]
     else:
-        rendered = list(executor.map(render_page, jobs))
+        rendered = list(executor.map(render, jobs))
     records = manifest.Manifest.load(out_dir)
     outcomes: list[ReportOutcome] = []
     try:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import msoffcrypto.format.ooxml
+from helpers import edit, filled_return, rezip, row_number
 from openpyxl import Workbook
 from openpyxl.drawing.image import Image
 from openpyxl.formatting.rule import FormulaRule
@@ -25,7 +26,6 @@ from openpyxl.packaging.custom import CustomPropertyList
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from PIL import Image as PILImage
-from test_ingest import edit, filled_return, rezip, row_number
 
 from pipeline import framework, layout, vocabulary, workbook
 from pipeline.members import load_members

@@ -13,9 +13,16 @@ from xml.etree import ElementTree
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import convert, needs_libreoffice, recalculate
-from test_scoring import FW, ids_of, responses_for
-from test_vocabulary import _contrast
+from helpers import (
+    FW,
+    convert,
+    ids_of,
+    needs_libreoffice,
+    recalculate,
+    responses_for,
+    table_rows,
+)
+from helpers import contrast as _contrast
 
 from pipeline import benchmark, members, national, outputs, scoring
 from pipeline.framework import LEVEL_LADDER
@@ -185,14 +192,6 @@ def cover_rows(book: openpyxl.Workbook) -> dict[str, str]:
         for a, b in ws.iter_rows(min_col=1, max_col=2)
         if a.value is not None and b.value is not None
     }
-
-
-def table_rows(ws, name: str) -> list[dict]:
-    """The body rows of an Excel table as dicts keyed by its header."""
-    table = ws.tables[name]
-    cells = list(ws[table.ref])
-    header = [c.value for c in cells[0]]
-    return [dict(zip(header, (c.value for c in row), strict=True)) for row in cells[1:]]
 
 
 def test_sheets_are_in_order_with_tables_and_frozen_headers(book):

@@ -9,8 +9,8 @@ import json
 import msoffcrypto.format.ooxml
 import pytest
 from click.testing import CliRunner
+from helpers import OPEN_THEME, filled_return, returned
 from openpyxl import load_workbook
-from test_ingest import OPEN_THEME, filled_return, returned
 
 from pipeline import framework
 from pipeline.cli import main

@@ -185,11 +185,11 @@ def test_a_write_that_fails_for_space_exits_3_and_keeps_earlier_outputs(inbox, t
 
 @pytest.fixture
 def small_disk(tmp_path):
-    """A 3 MB tmpfs (root only): skipped where mounting is not permitted."""
+    """A 16 MB tmpfs (root only): skipped where mounting is not permitted."""
     mount = tmp_path / f"disk-{uuid.uuid4().hex[:8]}"
     mount.mkdir()
     made = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)], capture_output=True
+        ["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount)], capture_output=True
     )
     if made.returncode != 0:
         pytest.skip("cannot mount a tmpfs here (not root, or not permitted)")

@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import needs_libreoffice, recalculate
+from helpers import YEAR, edit, filled_return, needs_libreoffice, recalculate, returned, row_number
 from openpyxl import load_workbook
-from test_ingest import YEAR, edit, filled_return, returned, row_number
 
 from pipeline import feedback, layout, validate
 from pipeline.feedback import FEEDBACK_SHEET

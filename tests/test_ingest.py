@@ -1,7 +1,7 @@
 """Reading returns: real generated workbooks, filled in, then damaged the way people damage them.
 
-The helpers here (`filled_return`, `edit`, `rezip`, `paste_values`) are also used by the
-validate, feedback and CLI tests.
+The helpers (`filled_return`, `edit`, `rezip`, `paste_values`) live in `tests/helpers.py`, shared
+with the validate, feedback and CLI tests.
 """
 
 from __future__ import annotations
@@ -9,203 +9,41 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
 import msoffcrypto.format.ooxml
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import convert, needs_libreoffice, recalculate
+from helpers import (
+    KEY_COLUMNS,
+    NOT_APPLICABLE_ID,
+    OBJECTIVES,
+    OPEN_THEME,
+    PROFILE,
+    SIGNOFF,
+    YEAR,
+    codes,
+    convert,
+    edit,
+    filled_return,
+    needs_libreoffice,
+    only,
+    paste_values,
+    read,
+    recalculate,
+    returned,
+    rezip,
+    row_number,
+    rows,
+)
 from openpyxl import Workbook, load_workbook
 from openpyxl.packaging.custom import CustomPropertyList
 
-from pipeline import framework, ingest, layout, normalise, vocabulary
-from pipeline.fill import fill_workbook
+from pipeline import ingest, layout, vocabulary
 from pipeline.returns import COMMENTARY_COLUMNS, OBJECTIVE_COLUMNS, RESPONSE_COLUMNS
 from pipeline.workbook import HEADER_ROW
-
-YEAR = "2025-26"
-SIGNOFF = dt.date(2026, 5, 20)
-PROFILE = {
-    "lead_role": "Head of Policy and Equality",
-    "contact_name": "Sam Jones",
-    "contact_email": "equality@opcc.example.gov.uk",
-    "employees": 24,
-    "signoff_role": "Chief Executive",
-    "signoff_date": SIGNOFF,
-    "equality_statement": "The Commissioner is committed to fairness for every community.",
-    "published_links": "https://opcc.example.gov.uk/equality",
-}
-OBJECTIVES = [
-    {
-        "objective": "Reduce disproportionality in stop and search",
-        "related_themes": "1, 12",
-        "measure": "Black/white stop and search ratio",
-        "baseline": "4.1 (2024-25)",
-        "target": "Below 2.5 by March 2028",
-        "progress": "On track",
-        "commentary": "Scrutiny panel reviews every quarter.",
-    },
-    {
-        "objective": "A workforce that reflects the county",
-        "related_themes": "13",
-        "measure": "Share of staff from ethnic minorities",
-        "baseline": "6%",
-        "target": "11% by 2028",
-        "progress": "At risk",
-        "commentary": "",
-    },
-]
-#: The theme whose Advancing criteria the complete return leaves Not met, with a target date.
-OPEN_THEME = 16
-NOT_APPLICABLE_ID = "1.1.c"
-KEY_COLUMNS = [
-    "criterion_id",
-    "status",
-    "status_raw",
-    "evidence",
-    "evidence_link",
-    "owner",
-    "target_date",
-    "na_reason",
-    "criterion_text",
-]
-
-
-def complete_answers() -> tuple[dict[str, object], dict[str, dict[str, object]]]:
-    """A return with nothing to warn about: everything Met with evidence, one Not applicable
-    with a reason, and one theme's Advancing criteria Not met with an owner and a future date."""
-    fw = framework.load()
-    statuses: dict[str, object] = {c.id: vocabulary.MET for c in fw.criteria}
-    answers = {
-        c.id: {
-            "evidence": f"Board minutes recording {c.id}",
-            "evidence_link": "https://opcc.example.gov.uk/equality",
-            "owner": "Head of Policy",
-        }
-        for c in fw.criteria
-    }
-    for criterion in fw.theme(OPEN_THEME).level("Advancing").criteria:
-        statuses[criterion.id] = vocabulary.NOT_MET
-        answers[criterion.id]["target_date"] = dt.date(2026, 12, 31)
-    statuses[NOT_APPLICABLE_ID] = vocabulary.NOT_APPLICABLE
-    answers[NOT_APPLICABLE_ID]["na_reason"] = "The force area has no youth justice service."
-    return statuses, answers
-
-
-def filled_return(
-    blank: Path,
-    target: Path,
-    *,
-    statuses: Mapping[str, object] | None = None,
-    answers: Mapping[str, Mapping[str, object]] | None = None,
-    profile: Mapping[str, object] | None = None,
-    objectives: list[dict[str, object]] | None = None,
-    commentary: Mapping[int, object] | None = None,
-) -> Path:
-    """The complete return, with these values typed over it; written to `target`."""
-    base_statuses, base_answers = complete_answers()
-    base_statuses.update(statuses or {})
-    for cid, values in (answers or {}).items():
-        base_answers.setdefault(cid, {}).update(values)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    return fill_workbook(
-        blank,
-        target,
-        statuses=base_statuses,
-        answers=base_answers,
-        profile={**PROFILE, **(profile or {})},
-        objectives=OBJECTIVES if objectives is None else objectives,
-        commentary={
-            theme.number: f"Progress on theme {theme.number} this year."
-            for theme in framework.load().themes
-        }
-        | dict(commentary or {}),
-    )
-
-
-def returned(folder: Path, code: str = "kent", year: str = YEAR) -> Path:
-    """Where a return lands in the APCC's inbox: its generated name, in `folder`."""
-    return folder / layout.WORKBOOK_NAME.format(code=code, year=year)
-
-
-def edit(path: Path, change: Callable[[Workbook], None], target: Path | None = None) -> Path:
-    """Open a workbook as a person would, change it, save it (in place unless `target`)."""
-    book = load_workbook(path)
-    change(book)
-    target = target or path
-    book.save(target)
-    return target
-
-
-def rezip(
-    source: Path,
-    target: Path,
-    *,
-    replace: Mapping[str, bytes] | None = None,
-    add: Mapping[str, bytes] | None = None,
-) -> Path:
-    """A copy of a workbook's zip with some parts replaced or added."""
-    replace, add = dict(replace or {}), dict(add or {})
-    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
-        for info in old.infolist():
-            new.writestr(info.filename, replace.pop(info.filename, old.read(info)))
-        for name, data in {**replace, **add}.items():
-            new.writestr(name, data)
-    return target
-
-
-def paste_values(source: Path, target: Path, *, ids: bool = False, headers: bool = True) -> Path:
-    """Every visible sheet's values pasted into a fresh workbook: no metadata, no properties,
-    no formulas; criterion ids (and optionally header rows) left behind."""
-    old = load_workbook(source)
-    new = Workbook()
-    new.remove(new.active)
-    criterion_sheets = set(layout.SECTION_SHEETS.values())
-    for ws in old.worksheets:
-        if ws.sheet_state != "visible":
-            continue
-        out = new.create_sheet(ws.title)
-        for row in ws.iter_rows():
-            for cell in row:
-                value = cell.value
-                if isinstance(value, str) and value.startswith("="):
-                    continue
-                if ws.title in criterion_sheets:
-                    if not ids and cell.column == 1 and normalise.criterion_id(value):
-                        continue
-                    if not headers and cell.row == HEADER_ROW:
-                        continue
-                out.cell(row=cell.row, column=cell.column, value=value)
-    new.save(target)
-    return target
-
-
-def read(path: Path, **options):
-    found, problems = ingest.read_return(path, **options)
-    return found, problems
-
-
-def codes(problems) -> list[str]:
-    return sorted(p.code for p in problems)
-
-
-def only(problems, code: str):
-    matching = [p for p in problems if p.code == code]
-    assert len(matching) == 1, [p.message for p in problems]
-    return matching[0]
-
-
-def rows(ws, first: int = HEADER_ROW + 1) -> list[list[object]]:
-    return [[cell.value for cell in row] for row in ws.iter_rows(min_row=first, max_col=10)]
-
-
-def row_number(ws, criterion_id: str) -> int:
-    for (cell,) in ws.iter_rows(min_col=1, max_col=1):
-        if cell.value == criterion_id:
-            return cell.row
-    raise AssertionError(criterion_id)
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from test_benchmark import table_rows
-from test_report import rows, table_after
+from helpers import docx_rows as rows
+from helpers import table_after, table_rows
 
 from pipeline import fill, national, workbook
 from pipeline.cli import main

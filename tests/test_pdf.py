@@ -9,7 +9,7 @@ import subprocess
 import pypdf
 import pytest
 from click.testing import CliRunner
-from conftest import needs_libreoffice
+from helpers import needs_libreoffice
 
 from pipeline.cli import main
 from pipeline.demo import batch as demo_batch

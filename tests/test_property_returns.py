@@ -8,12 +8,11 @@ import io
 from pathlib import Path
 
 import pytest
-from conftest import GENERATED
+from helpers import GENERATED, filled_return
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from test_ingest import filled_return
 
 from pipeline import framework, layout, scoring, validate, vocabulary, workbook
 from pipeline.members import load_members

@@ -18,12 +18,13 @@ from pathlib import Path
 import docx
 import pandas as pd
 import pytest
-from conftest import convert, needs_libreoffice
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
 from docx.oxml.ns import qn
 from docx.shared import Pt
-from docx.table import Table
 from docx.text.paragraph import Paragraph
+from helpers import blocks, convert, needs_libreoffice, table_after
+from helpers import docx_rows as rows
+from helpers import is_heading as _is_heading
 
 from pipeline import charts, framework, layout, report, returns, scoring
 
@@ -226,17 +227,6 @@ def main_scores():
 # --- reading documents --------------------------------------------------------------------------
 
 
-def blocks(document) -> list[Paragraph | Table]:
-    """Paragraphs and tables of the body, in document order."""
-    items = []
-    for child in document.element.body.iterchildren():
-        if child.tag == qn("w:p"):
-            items.append(Paragraph(child, document))
-        elif child.tag == qn("w:tbl"):
-            items.append(Table(child, document))
-    return items
-
-
 def headings(document) -> list[tuple[int, str]]:
     return [
         (int(p.style.name.split()[-1]), p.text)
@@ -245,32 +235,10 @@ def headings(document) -> list[tuple[int, str]]:
     ]
 
 
-def _is_heading(block: Paragraph | Table, text: str) -> bool:
-    """A heading with this text (the contents list the same words in TOC styles)."""
-    return (
-        isinstance(block, Paragraph)
-        and block.style.name.startswith("Heading")
-        and block.text == text
-    )
-
-
-def table_after(document, heading: str, nth: int = 0, occurrence: int = 0) -> Table:
-    """The `nth` table after the `occurrence`-th paragraph whose text is `heading`."""
-    items = blocks(document)
-    found = [i for i, b in enumerate(items) if _is_heading(b, heading)]
-    start = found[occurrence]
-    tables = [b for b in items[start + 1 :] if isinstance(b, Table)]
-    return tables[nth]
-
-
 def paragraph_after(document, heading: str, nth: int = 0) -> str:
     items = blocks(document)
     start = next(i for i, b in enumerate(items) if _is_heading(b, heading))
     return [b.text for b in items[start + 1 :] if isinstance(b, Paragraph)][nth]
-
-
-def rows(table: Table) -> list[list[str]]:
-    return [[cell.text for cell in row.cells] for row in table.rows]
 
 
 def prompt_runs(document) -> list[str]:

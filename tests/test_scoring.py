@@ -4,72 +4,14 @@ from __future__ import annotations
 
 import datetime
 import time
-from collections.abc import Iterable, Mapping
 
 import pandas as pd
+from helpers import CRITERIA, FW, IDS, MISSING, ids_of, responses_for
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import framework, national, scoring, vocabulary
+from pipeline import national, scoring, vocabulary
 from pipeline.returns import RESPONSE_COLUMNS
-
-FW = framework.load()
-CRITERIA = FW.frame
-IDS = CRITERIA["criterion_id"].tolist()
-MISSING = "(row missing)"
-
-
-def responses_for(
-    code: str,
-    statuses: Mapping[str, str] | None = None,
-    *,
-    default: str = "Met",
-    reasons: Mapping[str, str] | None = None,
-    owners: Mapping[str, str] | None = None,
-    dates: Mapping[str, datetime.date] | None = None,
-    drop: Iterable[str] = (),
-) -> pd.DataFrame:
-    """A responses frame as ingest builds it: `default` status unless `statuses` says otherwise.
-
-    A status of MISSING, or an id in `drop`, leaves that criterion's row out altogether.
-    """
-    statuses = statuses or {}
-    reasons = reasons or {}
-    owners = owners or {}
-    dates = dates or {}
-    rows = []
-    for row in CRITERIA.itertuples():
-        cid = row.criterion_id
-        status = statuses.get(cid, default)
-        if cid in drop or status == MISSING:
-            continue
-        rows.append(
-            {
-                "opcc_code": code,
-                "criterion_id": cid,
-                "theme": row.theme,
-                "level": row.level,
-                "status": status,
-                "status_raw": status,
-                "evidence": "See the published report" if status == "Met" else "",
-                "evidence_link": "",
-                "owner": owners.get(cid, "Equality lead"),
-                "target_date": pd.Timestamp(dates[cid]) if cid in dates else pd.NaT,
-                "target_date_raw": "",
-                "na_reason": reasons.get(cid, ""),
-                "criterion_text": row.text,
-                "sheet": f"{row.section} Section",
-                "row": len(rows) + 2,
-            }
-        )
-    frame = pd.DataFrame(rows, columns=RESPONSE_COLUMNS)
-    frame["target_date"] = pd.to_datetime(frame["target_date"])
-    return frame
-
-
-def ids_of(theme: int, level: str) -> list[str]:
-    rows = CRITERIA[(CRITERIA["theme"] == theme) & (CRITERIA["level"] == level)]
-    return rows["criterion_id"].tolist()
 
 
 def theme_row(scores: scoring.Scores, code: str, theme: int) -> pd.Series:

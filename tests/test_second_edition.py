@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import GENERATED, needs_libreoffice, recalculate
+from helpers import GENERATED, needs_libreoffice, recalculate
 from openpyxl import load_workbook
 
 from pipeline import framework, ingest, scoring, validate, vocabulary, workbook

@@ -18,7 +18,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import convert
+from helpers import convert
 
 from pipeline import fill, history, layout, members, prefill, run, scoring, validate, workbook
 from pipeline.cli import main

@@ -11,7 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import convert, needs_libreoffice
+from helpers import convert, needs_libreoffice
 from PIL import Image
 
 from pipeline import fill, ingest, layout, suggest, suggestions

@@ -8,9 +8,7 @@ import pickle
 
 import pandas as pd
 import pytest
-from openpyxl import load_workbook
-from openpyxl.packaging.custom import CustomPropertyList
-from test_ingest import (
+from helpers import (
     NOT_APPLICABLE_ID,
     OPEN_THEME,
     SIGNOFF,
@@ -22,6 +20,8 @@ from test_ingest import (
     returned,
     row_number,
 )
+from openpyxl import load_workbook
+from openpyxl.packaging.custom import CustomPropertyList
 
 from pipeline import layout, problems, scoring, validate, vocabulary
 from pipeline.problems import Code

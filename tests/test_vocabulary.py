@@ -5,19 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from helpers import contrast as _contrast
 
 from pipeline import vocabulary
-
-
-def _luminance(hex_colour: str) -> float:
-    channels = [int(hex_colour[-6:][i : i + 2], 16) / 255 for i in (0, 2, 4)]
-    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-
-def _contrast(one: str, other: str) -> float:
-    lighter, darker = sorted((_luminance(one), _luminance(other)), reverse=True)
-    return (lighter + 0.05) / (darker + 0.05)
 
 
 def test_one_level_palette_covers_the_ladder_and_reads_at_wcag_aa():

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import GENERATED, needs_libreoffice, recalculate
+from helpers import GENERATED, needs_libreoffice, recalculate
 from openpyxl import load_workbook
 
 from pipeline import ingest, layout, scoring, vocabulary, workbook

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import json
 import os
 import platform
@@ -317,6 +318,7 @@ def run(
         held.close()
         if pool is not None:
             pool.shutdown()
+            gc.unfreeze()
 
 
 def _default_previous(
@@ -363,7 +365,11 @@ def _process_pool(workers: int | None, files: int) -> ProcessPoolExecutor | None
     workers = workers or min(os.cpu_count() or 1, 8)
     if workers <= 1 or files < 4:
         return None
-    return ProcessPoolExecutor(max_workers=workers)
+    # The workers are forked from this process: freezing what it holds keeps the garbage
+    # collector from writing to those pages in each worker, so they stay shared.
+    gc.collect()
+    gc.freeze()
+    return ProcessPoolExecutor(max_workers=min(workers, files))
 
 
 def _check_all(paths, members, options: dict, pool: Executor | None, progress: Progress) -> list:

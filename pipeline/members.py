@@ -168,7 +168,8 @@ def resolve_code(members: pd.DataFrame, given: str) -> str:
 
     folded = fold(given)
     by_name = {fold(code): code for code in members["code"]}
-    by_name.update({fold(area): code for area, code in zip(members["force_area"], members["code"])})
+    areas = zip(members["force_area"], members["code"], strict=True)
+    by_name.update({fold(area): code for area, code in areas})
     if folded in by_name:
         return by_name[folded]
     close = difflib.get_close_matches(folded, list(by_name), n=3, cutoff=0.6)

@@ -274,3 +274,26 @@ def test_without_year_the_batch_is_the_year_most_returns_are_for(make_workbook, 
     assert dorset["verdict"] == "rejected"
     reports = sorted(p.name for p in (tmp_path / "out" / "2025-26" / "reports").glob("*.docx"))
     assert reports == ["essex-equality-report-2025-26.docx", "kent-equality-report-2025-26.docx"]
+
+
+def test_a_batch_run_for_the_wrong_year_sends_no_feedback(make_workbook, tmp_path):
+    inbox = tmp_path / "input"
+    inbox.mkdir()
+    for code in ("kent", "essex"):
+        source = make_workbook(code, "2025-26")
+        fill.fill_workbook(source, inbox / source.name, answers=all_met())
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main, ["run", str(inbox), "--out", str(out), "--year", "2026-27", "--date", RUN_DATE]
+    )
+    assert result.exit_code == 0, result.output
+    folder = out / "2026-27"
+    assert not list((folder / "feedback").glob("*.xlsx"))
+    book = openpyxl.load_workbook(folder / "validation-summary.xlsx")
+    rows = list(book["Problems"].iter_rows(values_only=True))
+    header = rows[0]
+    wrong = [dict(zip(header, row, strict=True)) for row in rows[1:] if row[0] == "E012"]
+    assert len(wrong) == 2
+    assert all("--year 2025-26" in row["How to fix"] for row in wrong)
+    assert not any("Send the 2026-27 return" in row["How to fix"] for row in wrong)
+    assert "E012" in result.output

@@ -48,6 +48,7 @@ put it right, in the words of the person who filled in the workbook.
 | E016 | too_slow | Reading the file took longer than the time limit. |
 | W124 | sheet_clipped | A sheet has cells beyond the rows and columns read (far down or right). |
 | W125 | skipped | Not read: a lock file, a hidden file, or a link out of the input folder. |
+| W126 | signoff_future | The sign-off date is after the date of the check. |
 """
 
 from __future__ import annotations
@@ -611,6 +612,15 @@ class Code(Enum):
                 "again.",
             )
         },
+    )
+
+    W126 = Rule(
+        "signoff_future",
+        WARNING,
+        "Sign-off date in the future",
+        "the sign-off date {date} is after the date of this check ({today}), so target dates "
+        "were judged against {today} instead.",
+        "Enter the date the self-assessment was actually signed off, as dd/mm/yyyy.",
     )
 
     @property

@@ -147,7 +147,12 @@ def run(
     try:
         _ensure_writable(Path(out_root))
         held.enter_context(output_files.locked(Path(out_root)))
-        options = {"year": year, "passwords": passwords, "max_unzipped_bytes": max_unzipped_bytes}
+        options = {
+            "year": year,
+            "passwords": passwords,
+            "max_unzipped_bytes": max_unzipped_bytes,
+            "today": generated,
+        }
         pool = _process_pool(workers, len(paths))
         checked = _check_all(paths, members, options, pool, progress)
         run_year = year or _most_common_year(checked) or year_for_date(generated)

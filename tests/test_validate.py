@@ -182,6 +182,32 @@ def test_without_a_signoff_date_dates_are_judged_from_the_start_of_the_year(blan
     assert "'Sign-off date' is empty" in found_problems[1].message
 
 
+def test_a_signoff_date_after_the_check_is_warned_and_not_used_for_target_dates(
+    blank, tmp_path, check
+):
+    path = filled_return(
+        blank,
+        returned(tmp_path),
+        answers={
+            "16.3.a": {"target_date": dt.date(2026, 9, 30)},  # after the check: still to come
+            "16.3.b": {"target_date": dt.date(2026, 4, 30)},  # before the check: passed
+        },
+        profile={"signoff_date": dt.date(2027, 5, 20)},  # a slip for 2026
+    )
+    _, found_problems = check(path, today=dt.date(2026, 6, 1))
+    assert codes(found_problems) == ["W107", "W126"]
+    past, future = found_problems
+    assert "16.3.b" in past.message and "date of this check (01/06/2026)" in past.message
+    assert future.sheet == layout.PROFILE_SHEET and future.cell
+    assert "20/05/2027 is after the date of this check (01/06/2026)" in future.message
+    assert "dd/mm/yyyy" in future.fix
+    # Checked on a later date, the same sign-off is in the past: no W126, sign-off judges.
+    _, later = check(path, today=dt.date(2027, 6, 1))
+    assert set(codes(later)) == {"W107"}
+    assert {"16.3.a", "16.3.b"} <= {dict(p.values)["criterion"] for p in later}
+    assert all("sign-off date (20/05/2027)" in p.message for p in later)
+
+
 def test_profile_fields_missing_or_unreadable(blank, tmp_path, check):
     path = filled_return(
         blank,

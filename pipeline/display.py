@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pandas as pd
 from rich.console import Console
@@ -152,6 +154,7 @@ def print_run_summary(out: Console, result) -> None:
             out.print(Text(outcome.message), style="yellow", highlight=False)
     if result.missing_members:
         out.print(Text("No return from: " + ", ".join(result.missing_members)), highlight=False)
+    print_superseded(out, result)
     where = Table(header_style="bold", title="Outputs")
     where.add_column("What")
     where.add_column("Where", overflow="fold")
@@ -164,3 +167,27 @@ def print_run_summary(out: Console, result) -> None:
     out.print(where)
     if result.demo:
         out.print(Text(DEMO_NOTICE, "bold yellow"))
+
+
+def print_superseded(out: Console, result) -> None:
+    """One line for the outputs of an earlier run that this run moved aside, and where to."""
+    moved = getattr(result, "superseded", [])
+    if not moved:
+        return
+    folder = Path(result.out_dir) / Path(moved[0].moved_to).parents[-3]
+    out.print(
+        Text(
+            f"Moved {len(moved)} output(s) of an earlier run that this run did not make to "
+            f"{relative(folder)}: {', '.join(Path(item.file).name for item in moved)}",
+            "yellow",
+        ),
+        highlight=False,
+    )
+
+
+def relative(path: Path | str) -> str:
+    """A path as the person typing sees it: relative to where they stand, when it is below."""
+    try:
+        return os.path.relpath(Path(path))
+    except ValueError:  # another drive on Windows
+        return str(path)

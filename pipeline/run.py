@@ -27,6 +27,7 @@ from pipeline import (
     benchmark,
     feedback,
     history,
+    housekeeping,
     ingest,
     manifest,
     marks,
@@ -80,6 +81,8 @@ class RunResult:
     #: This year against last year's record, when there is one; else why not, if it was refused.
     progress: progress_module.Progress | None = None
     previous_note: str = ""
+    #: Outputs of an earlier run that this one did not make, moved to superseded/<time>/.
+    superseded: list[housekeeping.Moved] = field(default_factory=list)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -113,6 +116,7 @@ def run(
     progress: Progress | None = None,
     demo: bool = False,
     previous: Path | None = None,
+    now: dt.datetime | None = None,
 ) -> RunResult:
     """Run the whole batch on the returns in `input_dir`, writing OUT/<year>/.
 
@@ -120,7 +124,8 @@ def run(
     OUT/demo-<year>/ and every one of them says DEMO, so they can never pass for real ones.
     `previous` is last year's output folder, whose record the reports and the benchmark compare
     with (a history.RecordError if it cannot be used); by default OUT/<the year before>/ (for a
-    demo run OUT/demo-<the year before>/) when it holds a record.
+    demo run OUT/demo-<the year before>/) when it holds a record. `now`: the run's clock, which
+    names the superseded/<time>/ folder that earlier outputs this run did not make are moved to.
     """
     progress = progress or (lambda step, done, total: None)
     members = load_members(members_file)
@@ -258,6 +263,12 @@ def run(
             generated=generated,
         )
 
+        made = [p for group in outputs.values() for p in group]
+        made += [o.path for o in [*outcomes, *kept]]
+        moved = housekeeping.supersede(
+            out_dir, made, now=now or dt.datetime.now().replace(microsecond=0), demo=demo
+        )
+
         result = RunResult(
             year=run_year,
             out_dir=out_dir,
@@ -271,6 +282,7 @@ def run(
             timings=timings,
             progress=since,
             previous_note=note,
+            superseded=moved,
         )
         outputs["run record"] = [_write_run_record(result, paths, generated)]
         return result
@@ -436,6 +448,9 @@ def _write_run_record(result: RunResult, paths: list[Path], generated: dt.date) 
             if o.status in ("kept-edited", "overwritten")
         ],
         "members_with_no_return": result.missing_members,
+        "superseded_outputs": [
+            {"file": item.file, "moved_to": item.moved_to} for item in result.superseded
+        ],
         "versions": {
             "python": platform.python_version(),
             "pandas": pd.__version__,

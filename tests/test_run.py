@@ -414,3 +414,51 @@ def test_superseded_outputs_are_listed_in_run_json_under_the_runs_time(make_work
         "moved_to": "superseded/20260502-093000/reports/essex-equality-report-2025-26.docx",
     } in record["superseded_outputs"]
     assert not (second.out_dir / "reports" / "essex-equality-report-2025-26.docx").exists()
+
+
+def test_the_summary_says_what_to_do_next_in_80_columns(make_workbook, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    inbox = Path("input")
+    inbox.mkdir()
+    kent_answers = all_met()
+    for cid in ("2.1.a", "2.1.b"):
+        kent_answers[cid] = {"status": None}  # W102
+    for code, answers in (("kent", kent_answers), ("essex", all_met())):
+        source = make_workbook(code, "2025-26")
+        fill.fill_workbook(
+            source,
+            inbox / source.name,
+            answers=answers,
+            profile=full_profile(code, dt.date(2026, 3, 1)),
+            objectives=[OBJECTIVE],
+        )
+    runner = CliRunner(env={"COLUMNS": "80"})
+    args = ["run", "input", "--out", "output", "--date", RUN_DATE]
+    first = runner.invoke(main, args, catch_exceptions=False)
+    assert first.exit_code == 0, first.output
+    lines = first.output.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    assert "What to do next" in first.output
+    assert "  Email each feedback file in output/2025-26/feedback/:" in lines
+    assert "    kent-feedback.xlsx to kent (equality@kent.example.gov.uk)" in lines
+    assert not any("essex-feedback" in line for line in lines)
+    flowing = " ".join(first.output.split())
+    chase = flowing.split("Chase (no return): ", 1)[1].split(" Warnings")[0]
+    assert chase.startswith("avon-and-somerset, bedfordshire,") and "dorset," in chase
+    assert "kent," not in chase and "essex," not in chase
+    warnings = next(line for line in lines if "W102" in line)
+    assert "Status missing" in warnings and " 1 " in warnings
+    assert str(tmp_path) not in first.output  # every path as the person sees it
+
+    report = Path("output/2025-26/reports/essex-equality-report-2025-26.docx")
+    edited = docx.Document(report)
+    edited.add_paragraph("Edited by the communications team.")
+    edited.save(report)
+    second = runner.invoke(main, args, catch_exceptions=False)
+    assert second.exit_code == 0, second.output
+    lines = second.output.splitlines()
+    assert "  Merge your edits, in output/2025-26/reports/:" in lines
+    merge = lines[lines.index("  Merge your edits, in output/2025-26/reports/:") + 1]
+    assert len(merge) <= 80
+    assert merge.startswith("    essex-equality-report-2025-26.new.docx (your edited essex")
+    assert merge.endswith(".docx was kept)") and "\u2026" in merge

@@ -24,7 +24,7 @@ from test_ingest import (
 )
 
 from pipeline import layout, problems, scoring, validate, vocabulary
-from pipeline.problems import Code
+from pipeline.problems import APCC, Code
 from pipeline.returns import RESPONSE_COLUMNS
 
 
@@ -254,7 +254,9 @@ def test_unknown_member_is_rejected_and_names_no_one(blank, tmp_path, check):
     assert found is None
     error = only(found_problems, "E010")
     assert "'atlantis' is not in the member list" in error.message
-    assert "equality members" in error.fix and "--members" in error.fix
+    # The APCC's summary names the command and option; the OPCC's feedback says what to enter.
+    assert "equality members" in error.how(APCC) and "--members" in error.how(APCC)
+    assert "'Member code' on the Profile sheet" in error.fix and "--" not in error.fix
     assert {p.opcc_code for p in found_problems} == {""}
 
 
@@ -265,8 +267,8 @@ def test_a_return_for_another_year_is_rejected_only_when_a_year_is_asked(
     found, found_problems = check(path, year=YEAR)
     assert found is None
     error = only(found_problems, "E012")
-    assert "reporting year 2024-25; this batch is for 2025-26" in error.message
-    assert "--year 2024-25" in error.fix
+    assert "reporting year 2024-25; this batch is for 2025-26" in error.what(APCC)
+    assert "--year 2024-25" in error.how(APCC)
     assert error.opcc_code == "kent"
     found, found_problems = check(path)
     assert found.reporting_year == "2024-25" and found_problems == []

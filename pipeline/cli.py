@@ -27,6 +27,14 @@ def members_option(command):
     )(command)
 
 
+def member_code(members_file: Path | None, given: str) -> str:
+    """The code --opcc names (code or force area, any case or spacing); else a usage error."""
+    try:
+        return members.resolve_code(load_member_list(members_file), given)
+    except members.UnknownMember as exc:
+        raise click.BadParameter(str(exc), param_hint="--opcc") from exc
+
+
 def passwords_file(ctx, param, path: Path | None) -> dict[str, str]:
     from pipeline import ingest
 
@@ -229,6 +237,7 @@ def workbook_command(
 
     if bool(codes) == all_members:
         raise click.UsageError("Name members with --opcc CODE (one or more) or use --all.")
+    codes = tuple(member_code(members_file, code) for code in codes)
     if from_dir is not None:
         _prefilled_workbooks(
             None if all_members else list(codes),
@@ -796,10 +805,7 @@ def suggest_command(
     """
     from pipeline import suggest, suggestions
 
-    if code not in set(load_member_list(members_file)["code"]):
-        raise click.BadParameter(
-            f"{code!r} is not a member code; `equality members` lists them.", param_hint="--opcc"
-        )
+    code = member_code(members_file, code)
     read = suggestions.read_documents(documents)
     for note in read.notes:
         click.echo(note, err=True)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pandas as pd
 from rich.console import Console
@@ -198,9 +200,9 @@ def print_run_summary(out: Console, result) -> None:
     for outcome in outcomes:
         if outcome.status not in ("written", "unchanged"):
             out.print(Text(outcome.message), style="yellow", highlight=False)
-    if result.missing_members:
-        out.print(Text("No return from: " + ", ".join(result.missing_members)), highlight=False)
     print_reports(out, result.report_outcomes)
+    print_superseded(out, result)
+    print_warning_counts(out, result)
     where = Table(header_style="bold", title="Outputs")
     where.add_column("What")
     where.add_column("Where", overflow="fold")
@@ -209,7 +211,117 @@ def print_run_summary(out: Console, result) -> None:
             continue
         folder = paths[0] if len(paths) == 1 else paths[0].parent
         label = f"{what} ({len(paths)})" if len(paths) > 1 else what
-        where.add_row(label, Text(str(folder)))
+        where.add_row(label, Text(relative(folder)))
     out.print(where)
+    print_next_steps(out, result)
     if result.demo:
         out.print(Text(DEMO_NOTICE, "bold yellow"))
+
+
+def print_superseded(out: Console, result) -> None:
+    """One line for the outputs of an earlier run that this run moved aside, and where to."""
+    moved = getattr(result, "superseded", [])
+    if not moved:
+        return
+    folder = Path(result.out_dir) / Path(moved[0].moved_to).parents[-3]
+    out.print(
+        Text(
+            f"Moved {len(moved)} output(s) of an earlier run that this run did not make to "
+            f"{relative(folder)}: {', '.join(Path(item.file).name for item in moved)}",
+            "yellow",
+        ),
+        highlight=False,
+    )
+
+
+def relative(path: Path | str) -> str:
+    """A path as the person typing sees it: relative to where they stand, when it is below."""
+    try:
+        return os.path.relpath(Path(path))
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+def fit(text: str, width: int) -> str:
+    """`text` cut in the middle to `width` characters ("kent-equality-re…2025-26.docx"), so that
+    a long file name keeps its start (whose it is) and its end (what it is)."""
+    if len(text) <= width:
+        return text
+    width = max(width, 9)
+    head = (width - 1) // 2
+    return f"{text[:head]}\u2026{text[len(text) - (width - 1 - head) :]}"
+
+
+def print_warning_counts(out: Console, result) -> None:
+    """The warnings of the batch by code: how many of each, and what the code means."""
+    from pipeline.problems import WARNING, Code
+
+    problems = result.batch.problems
+    if not len(problems):
+        return
+    counts = problems.loc[problems["severity"] == WARNING, "code"].value_counts()
+    if counts.empty:
+        return
+    table = Table(header_style="bold", title="Warnings")
+    table.add_column("Code")
+    table.add_column("Count", justify="right")
+    table.add_column("What it means", overflow="fold")
+    for code in sorted(counts.index):
+        table.add_row(code, str(int(counts[code])), Text(Code[code].rule.title))
+    out.print(table)
+
+
+def next_steps(result, width: int = 80) -> list[str]:
+    """What the person who ran the batch does next, one line each: whom to email which
+    feedback file, whom to chase, which new versions to merge into their edited files."""
+    from pipeline import feedback, marks, normalise
+
+    batch = result.batch
+    out_dir = Path(result.out_dir)
+    contacts = {}
+    for found in batch.returns:
+        email = normalise.clean_text(found.profile.get("contact_email"))
+        if normalise.is_email(email):
+            contacts[found.opcc_code] = email
+    written = {Path(path).name: Path(path) for path in result.outputs.get("feedback", [])}
+    log = batch.log.set_index("file", drop=False) if len(batch.log) else batch.log
+    lines = []
+    emails = []
+    if len(log):
+        for file, name in feedback.feedback_names(batch.log, batch.problems).items():
+            name = marks.demo_name(name) if result.demo else name
+            path = written.get(name, out_dir / "feedback" / name)
+            code = str(log.loc[file, "opcc_code"] or "")
+            who = code or f"the sender of {file}"
+            end = f" to {who}" + (f" ({contacts[code]})" if code in contacts else "")
+            emails.append((path, end))
+    if emails:
+        folder = relative(emails[0][0].parent)
+        lines.append(f"Email each feedback file in {fit(folder, width - 28)}/:")
+        for path, end in emails:
+            lines.append("  " + fit(path.name, width - 2 - len(end)) + end)
+    if result.missing_members:
+        lines.append("Chase (no return): " + ", ".join(result.missing_members))
+    kept = [
+        Path(outcome.path)
+        for outcome in [*result.report_outcomes, *getattr(result, "output_outcomes", [])]
+        if outcome.status == "kept-edited"
+    ]
+    for folder in sorted({new.parent for new in kept}):
+        lines.append(f"Merge your edits, in {fit(relative(folder), width - 22)}/:")
+        for new in sorted(p for p in kept if p.parent == folder):
+            mine = re.sub(r"\.new(-\d+)?(?=\.[^.]+$)", "", new.name)
+            name = fit(new.name, max(width // 2, width - 28 - len(mine)))
+            room = width - 2 - len(name) - len(" (your edited  was kept)")
+            lines.append(f"  {name} (your edited {fit(mine, room)} was kept)")
+    return lines
+
+
+def print_next_steps(out: Console, result) -> None:
+    """The "What to do next" block of the run summary."""
+    lines = next_steps(result, width=max(40, (out.width or 80) - 2))
+    if not lines:
+        return
+    out.print(Text("What to do next", "bold"))
+    for line in lines:
+        out.print(Text(f"  {line}"), highlight=False, overflow="fold")

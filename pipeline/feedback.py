@@ -109,7 +109,7 @@ def feedback_jobs(batch: Batch, *, demo: bool = False) -> list[tuple[str, Callab
     each lands (the batch keeps an edited one, as it keeps edited reports)."""
     log = batch.log.set_index("file", drop=False)
     jobs = []
-    for file, name in feedback_names(batch.log).items():
+    for file, name in feedback_names(batch.log, batch.problems).items():
         problems = batch.problems_of(file)
         entry = log.loc[file]
 
@@ -126,13 +126,17 @@ def write_outputs(batch: Batch, out_dir: Path) -> list[Path]:
     return [summary, *write_feedback(batch, out_dir)]
 
 
-def feedback_names(log: pd.DataFrame) -> dict[str, str]:
+def feedback_names(log: pd.DataFrame, problems: pd.DataFrame | None = None) -> dict[str, str]:
     """File (as in the log) -> name of its feedback workbook, for every file that gets one.
 
     Named by member code (never by text inside a return), else by the file's own name; a second
-    file for one member gets its file name added."""
+    file for one member gets its file name added. A file rejected by a rule about the APCC's
+    run (E012: the batch was for another year) gets none: it is not the OPCC's to fix."""
     noted = log["errors"] + log["warnings"] > 0
     wanted = log[noted & ~log["verdict"].isin([SUPERSEDED, SKIPPED])]
+    if problems is not None and len(problems):
+        not_theirs = problems["code"].map(lambda code: not Code[code].rule.for_opcc)
+        wanted = wanted[~wanted["file"].isin(set(problems.loc[not_theirs, "file"]))]
     # Usable returns claim the plain name first, so an OPCC's main feedback is easy to find.
     order = sorted(
         wanted.itertuples(index=False), key=lambda row: (row.verdict == REJECTED, row.file)

@@ -141,3 +141,37 @@ def _problems(frame: pd.DataFrame) -> list[str]:
     for code in sorted(duplicated):
         problems.append(f"code {code!r} appears more than once; each member has one row.")
     return problems
+
+
+class UnknownMember(MembersError):
+    """A name given for a member that matches no code or force area; `suggestions` are close."""
+
+    def __init__(self, given: str, suggestions: list[str]):
+        self.given = given
+        self.suggestions = suggestions
+        hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(
+            f"{given!r} is not a member code or force area.{hint} `equality members` lists them."
+        )
+
+
+def fold(text: str) -> str:
+    """A name as a code is written: lower case, spaces, underscores and '&' runs made hyphens."""
+    words = re.split(r"[\s_\-]+", str(text).strip().lower().replace("&", " and "))
+    return "-".join(word for word in words if word)
+
+
+def resolve_code(members: pd.DataFrame, given: str) -> str:
+    """The member code `given` names: its code or force area, in any case and spacing
+    ("Kent", "thames valley", "Thames_Valley"); UnknownMember with the closest names if none."""
+    import difflib
+
+    folded = fold(given)
+    by_name = {fold(code): code for code in members["code"]}
+    areas = zip(members["force_area"], members["code"], strict=True)
+    by_name.update({fold(area): code for area, code in areas})
+    if folded in by_name:
+        return by_name[folded]
+    close = difflib.get_close_matches(folded, list(by_name), n=3, cutoff=0.6)
+    return_codes = list(dict.fromkeys(by_name[name] for name in close))
+    raise UnknownMember(given, return_codes)

@@ -48,6 +48,7 @@ put it right, in the words of the person who filled in the workbook.
 | E016 | too_slow | Reading the file took longer than the time limit. |
 | W124 | sheet_clipped | A sheet has cells beyond the rows and columns read (far down or right). |
 | W125 | skipped | Not read: a lock file, a hidden file, or a link out of the input folder. |
+| W126 | signoff_future | The sign-off date is after the date of the check. |
 """
 
 from __future__ import annotations
@@ -88,6 +89,9 @@ class Rule:
     message: str
     fix: str
     wordings: Mapping[str, Wording] = field(default_factory=dict)
+    #: False for a rule about the APCC's run rather than the return (E012, the batch's year): a
+    #: return it rejects is shown in the APCC's summary and gets no feedback workbook.
+    for_opcc: bool = True
 
     def wording(self, audience: str = OPCC) -> Wording:
         return self.wordings.get(audience) or Wording(self.message, self.fix)
@@ -214,25 +218,47 @@ class Code(Enum):
         ERROR,
         "Workbook too large",
         "the workbook unpacks to {size} MB, more than the limit of {limit} MB.",
-        "Remove pictures, pasted objects and extra sheets, then " + _RESAVE + " (For a genuine "
-        "file the APCC can raise the limit: equality run --max-unzipped-mb N.)",
+        "Remove pictures, pasted objects and extra sheets, then " + _RESAVE,
+        {
+            APCC: Wording(
+                "the workbook unpacks to {size} MB, more than the limit of {limit} MB.",
+                "Ask the OPCC to remove pictures, pasted objects and extra sheets and send it "
+                "again; for a genuine file, raise the limit: equality run --max-unzipped-mb N.",
+            )
+        },
     )
     E005 = Rule(
         "encrypted",
         ERROR,
         "Password protected",
-        "the workbook is encrypted with a password and no password was supplied for {who}.",
-        "Run again with --passwords FILE, a CSV with the columns code,password (one row per "
-        "member, e.g. kent,Secret1): each password listed is tried; or ask the OPCC "
-        "to remove the password (File > Info > Protect Workbook) and send the workbook again.",
+        "the workbook is protected with a password, and the APCC has no password for it.",
+        "Remove the password (in Excel: File > Info > Protect Workbook > Encrypt with Password, "
+        "then clear it) and send the workbook again, or tell the APCC the password in a "
+        "separate message.",
+        {
+            APCC: Wording(
+                "the workbook is encrypted with a password and no password was supplied for {who}.",
+                "Run again with --passwords FILE, a CSV with the columns code,password (one row "
+                "per member, e.g. kent,Secret1): each password listed is tried; or ask the OPCC "
+                "to remove the password (File > Info > Protect Workbook) and send the workbook "
+                "again.",
+            )
+        },
     )
     E006 = Rule(
         "wrong_password",
         ERROR,
         "Wrong password",
-        "the password supplied for {code} does not open the workbook.",
-        "Check the password for {code} in the --passwords file with the OPCC, or ask them to "
-        "remove the password and send the workbook again.",
+        "the password the APCC holds for the workbook does not open it.",
+        "Tell the APCC the current password in a separate message, or remove the password and "
+        "send the workbook again.",
+        {
+            APCC: Wording(
+                "the password supplied for {code} does not open the workbook.",
+                "Check the password for {code} in the --passwords file with the OPCC, or ask "
+                "them to remove the password and send the workbook again.",
+            )
+        },
     )
     E007 = Rule(
         "not_template",
@@ -247,8 +273,15 @@ class Code(Enum):
         ERROR,
         "Template version",
         "the workbook was made with template version {found}; this tool reads version {expected}.",
-        "Copy the answers into a workbook made with the current template "
-        "(equality workbook --opcc {code}) and send that one, or update the tool.",
+        "Ask the APCC for the current workbook, copy the answers into it and send that one.",
+        {
+            APCC: Wording(
+                "the workbook was made with template version {found}; this tool reads version "
+                "{expected}.",
+                "Send the OPCC a workbook made with the current template (equality workbook "
+                "--opcc {code}) to copy its answers into, or update the tool.",
+            )
+        },
     )
     E009 = Rule(
         "framework_edition",
@@ -256,17 +289,33 @@ class Code(Enum):
         "Framework edition",
         "the workbook was made for framework edition {found}; returns are assessed against "
         "edition {expected}.",
-        "Send the {expected} workbook instead (the APCC makes it with: equality workbook "
-        "--opcc {code}), copying each status and its evidence into it; criteria that "
-        "changed between editions need a fresh assessment.",
+        "Ask the APCC for the {expected} workbook and copy each status and its evidence into "
+        "it; criteria that changed between editions need a fresh assessment.",
+        {
+            APCC: Wording(
+                "the workbook was made for framework edition {found}; returns are assessed "
+                "against edition {expected}.",
+                "Send the OPCC the {expected} workbook (equality workbook --opcc {code}) to copy "
+                "each status and its evidence into; criteria that changed between editions need "
+                "a fresh assessment.",
+            )
+        },
     )
     E010 = Rule(
         "opcc_unknown",
         ERROR,
         "Unknown OPCC",
         "the member code '{code}' is not in the member list.",
-        "Enter the OPCC's member code as listed by `equality members` in the Profile sheet; if "
-        "this is a new member, add it to a copy of the list and run again with --members FILE.",
+        "Enter the member code the APCC gave you (e.g. kent) next to 'Member code' on the "
+        "Profile sheet, and send the workbook again.",
+        {
+            APCC: Wording(
+                "the member code '{code}' is not in the member list.",
+                "Enter the OPCC's member code as listed by `equality members` in the Profile "
+                "sheet; if this is a new member, add it to a copy of the list and run again with "
+                "--members FILE.",
+            )
+        },
     )
     E011 = Rule(
         "opcc_missing",
@@ -274,17 +323,35 @@ class Code(Enum):
         "OPCC not identified",
         "no member code was found in the _metadata sheet, in the Profile sheet ('Member code') "
         "or in the file name.",
-        "Enter the member code (as listed by `equality members`) next to 'Member code' on the "
-        "Profile sheet, or name the file after the member code, e.g. "
+        "Enter the member code the APCC gave you (e.g. kent) next to 'Member code' on the "
+        "Profile sheet, or name the file after it, e.g. "
         "kent-equality-self-assessment-2025-26.xlsx.",
+        {
+            APCC: Wording(
+                "no member code was found in the _metadata sheet, in the Profile sheet ('Member "
+                "code') or in the file name.",
+                "Enter the member code (as listed by `equality members`) next to 'Member code' "
+                "on the Profile sheet, or name the file after the member code, e.g. "
+                "kent-equality-self-assessment-2025-26.xlsx.",
+            )
+        },
     )
     E012 = Rule(
         "wrong_year",
         ERROR,
         "Reporting year",
-        "the return is for reporting year {found}; this batch is for {expected}.",
-        "Send the {expected} return, or run the {found} returns as their own batch "
-        "(--year {found}).",
+        "the return is for reporting year {found}, not {expected}.",
+        "If the reporting year on the Profile sheet is wrong, correct it and send the workbook "
+        "again; if it is right, there is nothing to do.",
+        {
+            APCC: Wording(
+                "the return is for reporting year {found}; this batch is for {expected}.",
+                "If the batch year is wrong, run again with --year {found} (or without --year); "
+                "otherwise run the {found} returns as their own batch (equality run --year "
+                "{found}). The OPCC is not sent feedback for this.",
+            )
+        },
+        for_opcc=False,
     )
     E013 = Rule(
         "year_missing",
@@ -300,8 +367,14 @@ class Code(Enum):
         ERROR,
         "File not readable",
         "{detail}",
-        "Check the path, and that the file is not open or locked by another program, then run "
-        "again.",
+        "Send the workbook to the APCC again, attached as a file.",
+        {
+            APCC: Wording(
+                "{detail}",
+                "Check the path, and that the file is not open or locked by another program, "
+                "then run again.",
+            )
+        },
     )
     W101 = Rule(
         "invalid_status",
@@ -489,8 +562,14 @@ class Code(Enum):
         ERROR,
         "Not a regular file",
         "the path is {kind}, not a regular file, so it was not read.",
-        "Put a copy of the returned workbook itself in the input folder in place of the link or "
-        "special file, or remove it from the input folder.",
+        "Send the workbook itself to the APCC again, attached as a file rather than a link.",
+        {
+            APCC: Wording(
+                "the path is {kind}, not a regular file, so it was not read.",
+                "Put a copy of the returned workbook itself in the input folder in place of the "
+                "link or special file, or remove it from the input folder.",
+            )
+        },
     )
     E016 = Rule(
         "too_slow",
@@ -498,7 +577,16 @@ class Code(Enum):
         "File too slow to read",
         "reading the file took more than {seconds} seconds, so it was stopped; it may be on a "
         "network drive that stopped answering, or far larger inside than a return should be.",
-        "Copy the workbook to a local folder, check that it opens in Excel, then run again.",
+        "Check that the workbook opens in Excel, then " + _RESAVE,
+        {
+            APCC: Wording(
+                "reading the file took more than {seconds} seconds, so it was stopped; it may be "
+                "on a network drive that stopped answering, or far larger inside than a return "
+                "should be.",
+                "Copy the workbook to a local folder, check that it opens in Excel, then run "
+                "again.",
+            )
+        },
     )
     W124 = Rule(
         "sheet_clipped",
@@ -514,8 +602,25 @@ class Code(Enum):
         WARNING,
         "File not read",
         "the file was skipped: it is {reason}.",
-        "Nothing to do if it is not a return. If it is, put a copy of the workbook itself in the "
-        "input folder under a name that does not start with '.' or '~$', and run again.",
+        "Nothing to do if it is not a return. If it is, send the workbook again under a name "
+        "that does not start with '.' or '~$'.",
+        {
+            APCC: Wording(
+                "the file was skipped: it is {reason}.",
+                "Nothing to do if it is not a return. If it is, put a copy of the workbook itself "
+                "in the input folder under a name that does not start with '.' or '~$', and run "
+                "again.",
+            )
+        },
+    )
+
+    W126 = Rule(
+        "signoff_future",
+        WARNING,
+        "Sign-off date in the future",
+        "the sign-off date {date} is after the date of this check ({today}), so target dates "
+        "were judged against {today} instead.",
+        "Enter the date the self-assessment was actually signed off, as dd/mm/yyyy.",
     )
 
     @property

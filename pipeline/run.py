@@ -28,6 +28,7 @@ from pipeline import (
     benchmark,
     feedback,
     history,
+    housekeeping,
     ingest,
     manifest,
     marks,
@@ -85,6 +86,8 @@ class RunResult:
     #: This year against last year's record, when there is one; else why not, if it was refused.
     progress: progress_module.Progress | None = None
     previous_note: str = ""
+    #: Outputs of an earlier run that this one did not make, moved to superseded/<time>/.
+    superseded: list[housekeeping.Moved] = field(default_factory=list)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -120,6 +123,7 @@ def run(
     demo: bool = False,
     previous: Path | None = None,
     pdf: bool = False,
+    now: dt.datetime | None = None,
 ) -> RunResult:
     """Run the whole batch on the returns in `input_dir`, writing OUT/<year>/.
 
@@ -129,7 +133,8 @@ def run(
     with (a history.RecordError if it cannot be used); by default OUT/<the year before>/ (for a
     demo run OUT/demo-<the year before>/) when it holds a record. `appendix`: what the reports'
     appendix holds ("full", "summary" or "none"). `pdf`: also a tagged PDF of each Word report
-    (needs LibreOffice).
+    (needs LibreOffice). `now`: the run's clock, which names the superseded/<time>/ folder that
+    earlier outputs this run did not make are moved to.
     """
     progress = progress or (lambda step, done, total: None)
     if pdf and report_pdf.soffice() is None:
@@ -161,7 +166,13 @@ def run(
     try:
         _ensure_writable(Path(out_root))
         held.enter_context(output_files.locked(Path(out_root)))
-        options = {"year": year, "passwords": passwords, "max_unzipped_bytes": max_unzipped_bytes}
+        options = {
+            "year": year,
+            "passwords": passwords,
+            "max_unzipped_bytes": max_unzipped_bytes,
+            # A demo's returns are signed off on its own invented calendar, not before today.
+            "today": None if demo else generated,
+        }
         pool = _process_pool(workers, len(paths))
         checked = _check_all(paths, members, options, pool, progress)
         run_year = year or _most_common_year(checked) or year_for_date(generated)
@@ -293,6 +304,12 @@ def run(
             generated=generated,
         )
 
+        made = [p for group in outputs.values() for p in group]
+        made += [o.path for o in [*outcomes, *kept]]
+        moved = housekeeping.supersede(
+            out_dir, made, now=now or dt.datetime.now().replace(microsecond=0), demo=demo
+        )
+
         result = RunResult(
             year=run_year,
             out_dir=out_dir,
@@ -307,6 +324,7 @@ def run(
             timings=timings,
             progress=since,
             previous_note=note,
+            superseded=moved,
         )
         outputs["run record"] = [_write_run_record(result, paths, generated)]
         return result
@@ -480,6 +498,9 @@ def _write_run_record(result: RunResult, paths: list[Path], generated: dt.date) 
         "editor_prompts": {
             Path(o.path).name: list(o.prompts) for o in result.report_outcomes if o.prompts
         },
+        "superseded_outputs": [
+            {"file": item.file, "moved_to": item.moved_to} for item in result.superseded
+        ],
         "versions": {
             "python": platform.python_version(),
             "pandas": pd.__version__,

@@ -133,10 +133,12 @@ def check_file(
     passwords: Mapping[str, str] | None = None,
     framework: framework_module.Framework | None = None,
     max_unzipped_bytes: int = ingest.DEFAULT_MAX_UNZIPPED_BYTES,
+    today: dt.date | None = None,
 ) -> tuple[Return | None, list[Problem]]:
     """Read one file and apply every rule: (Return, warnings) or (None, errors and warnings).
 
-    `year`, when given, is the only reporting year accepted.
+    `year`, when given, is the only reporting year accepted; `today` is the date of the check
+    (the run's --date), after which a sign-off date cannot be.
     """
     framework = framework or framework_module.load()
     codes = set(members["code"])
@@ -153,7 +155,7 @@ def check_file(
     if errors:
         problems = [_member_only(p, codes) for p in [*errors, *problems]]
         return None, sorted(problems, key=sort_key)
-    problems = [*problems, *rule_problems(found, framework, problems)]
+    problems = [*problems, *rule_problems(found, framework, problems, today=today)]
     return found, sorted(problems, key=sort_key)
 
 
@@ -165,24 +167,40 @@ def _member_only(problem: Problem, codes: set[str]) -> Problem:
 
 
 def rule_problems(
-    found: Return, framework: framework_module.Framework, earlier: Iterable[Problem] = ()
+    found: Return,
+    framework: framework_module.Framework,
+    earlier: Iterable[Problem] = (),
+    *,
+    today: dt.date | None = None,
 ) -> list[Problem]:
     """The value rules (schemas) on a return that could be read, as located warnings.
 
     `earlier` are ingest's problems: a cell already reported as unreadable is not reported
-    again as empty.
+    again as empty. `today`: the date of the check (a sign-off after it is W126).
     """
     flagged = {(p.sheet, p.cell) for p in earlier}
     return [
-        *_response_problems(found, framework),
+        *_response_problems(found, framework, today),
         *_profile_problems(found, flagged),
+        *_signoff_problems(found, today),
         *_objective_problems(found),
     ]
 
 
-def reference_date(found: Return) -> tuple[dt.date | None, str]:
-    """The date target dates are judged against, and how to name it in a message."""
+def _future_signoff(found: Return, today: dt.date | None) -> dt.date | None:
     signoff = found.profile.get("signoff_date")
+    if isinstance(signoff, dt.date) and today is not None and signoff > today:
+        return signoff
+    return None
+
+
+def reference_date(found: Return, today: dt.date | None = None) -> tuple[dt.date | None, str]:
+    """The date target dates are judged against, and how to name it in a message: the sign-off
+    date, as the OPCC saw its plan then; a sign-off after `today` (a typing slip) cannot be
+    trusted, so the date of the check stands in for it."""
+    signoff = found.profile.get("signoff_date")
+    if _future_signoff(found, today) is not None:
+        return today, f"date of this check ({today:%d/%m/%Y}), as the sign-off date is later"
     if isinstance(signoff, dt.date):
         return signoff, f"sign-off date ({signoff:%d/%m/%Y})"
     if is_valid_year(found.reporting_year):
@@ -196,9 +214,29 @@ def _cell(found: Return, sheet: str, key: str, row: int) -> str:
     return f"{letter}{row}" if letter and row else ""
 
 
-def _response_problems(found: Return, framework: framework_module.Framework) -> list[Problem]:
+def _signoff_problems(found: Return, today: dt.date | None) -> list[Problem]:
+    """W126: a sign-off date after the date of the check."""
+    signoff = _future_signoff(found, today)
+    if signoff is None:
+        return []
+    sheet, cell = found.profile_cells.get("signoff_date", (layout.PROFILE_SHEET, ""))
+    return [
+        Code.W126.problem(
+            file=found.path.name,
+            sheet=sheet,
+            cell=cell,
+            opcc_code=found.opcc_code,
+            date=f"{signoff:%d/%m/%Y}",
+            today=f"{today:%d/%m/%Y}",
+        )
+    ]
+
+
+def _response_problems(
+    found: Return, framework: framework_module.Framework, today: dt.date | None = None
+) -> list[Problem]:
     frame = found.responses.reset_index(drop=True)
-    reference, reference_name = reference_date(found)
+    reference, reference_name = reference_date(found, today)
     cases = schemas.failures(schemas.responses_schema(framework, reference), frame)
     texts = dict(zip(framework.frame.criterion_id, framework.frame.text, strict=True))
     file, code = found.path.name, found.opcc_code
@@ -497,8 +535,10 @@ def check_returns(
     year: str | None = None,
     passwords: Mapping[str, str] | None = None,
     framework: framework_module.Framework | None = None,
+    today: dt.date | None = None,
 ) -> Batch:
-    """Discover the returns under `paths`, check each, and resolve the batch.
+    """Discover the returns under `paths`, check each, and resolve the batch (`today`: the
+    date of the check; a sign-off after it is W126).
 
     Raises NoReturnsError when `paths` hold no file that could be a return.
     """
@@ -511,7 +551,12 @@ def check_returns(
             "files, or the folder that holds them."
         )
     checked = [
-        (path, *check_file(path, members, year=year, passwords=passwords, framework=framework))
+        (
+            path,
+            *check_file(
+                path, members, year=year, passwords=passwords, framework=framework, today=today
+            ),
+        )
         for path in files
     ]
     return resolve([*checked, *((path, None, [problem]) for path, problem in skipped)])

@@ -102,3 +102,35 @@ def test_bad_member_list_is_one_line_error(run, tmp_path):
     assert result.exit_code == 1
     assert "Error:" in result.output and "missing" in result.output
     assert "Traceback" not in result.output
+
+
+def test_workbook_opcc_understands_force_areas_in_any_case(run, tmp_path):
+    result = run(
+        "workbook",
+        "--opcc",
+        "Kent",
+        "--opcc",
+        "thames valley",
+        "--opcc",
+        "Metropolitan Police",
+        "--year",
+        "2025-26",
+        "--out",
+        str(tmp_path),
+    )
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in tmp_path.glob("*.xlsx"))
+    assert [name.split("-equality")[0] for name in names] == [
+        "kent",
+        "metropolitan",
+        "thames-valley",
+    ]
+
+
+def test_workbook_unknown_opcc_is_a_usage_error_with_suggestions(run, tmp_path):
+    result = CliRunner().invoke(
+        main, ["workbook", "--opcc", "thames vally", "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 2
+    assert "Did you mean: thames-valley" in result.output
+    assert not list(tmp_path.glob("*.xlsx"))

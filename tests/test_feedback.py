@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from helpers import YEAR, edit, filled_return, needs_libreoffice, recalculate, returned, row_number
@@ -185,10 +186,8 @@ def test_no_feedback_for_clean_or_superseded_returns_and_names_stay_distinct(
     assert verdicts["kent draft.xlsx"] == validate.SUPERSEDED
     assert verdicts["kent last year.xlsx"] == validate.REJECTED
     written = feedback.write_feedback(batch, tmp_path / "out")
-    assert [p.name for p in written] == [
-        "kent-feedback.xlsx",
-        "kent-kent-last-year-feedback.xlsx",
-    ]
+    # The wrong-year return is the APCC's to sort out (E012): no feedback asks kent to resend.
+    assert [p.name for p in written] == ["kent-feedback.xlsx"]
     rows = sheet_rows(load_workbook(written[0])[FEEDBACK_SHEET])
     assert any(row[0] == "File: kent final.xlsx" for row in rows)
 
@@ -220,3 +219,42 @@ def test_feedback_opens_in_libreoffice_with_every_problem_shown(batch, tmp_path)
                 assert cell.comment is not None and problem.code in cell.comment.text
                 shade = feedback.FILLS[problem.severity].fgColor.rgb[-6:]
                 assert cell.fill.fgColor.rgb[-6:] == shade
+
+
+def _command_text(text: str) -> list[str]:
+    """Command-line text an OPCC cannot act on: `equality <command>` or an --option."""
+    from pipeline.cli import main
+
+    commands = "|".join(sorted(main.commands))
+    return re.findall(rf"\bequality (?:{commands})\b|(?<![\w-])--[a-z]|`", text)
+
+
+def test_every_opcc_wording_is_free_of_command_line_text():
+    from pipeline.problems import APCC, OPCC, Code
+
+    sample = {name: "x" for name in ("code", "found", "expected", "size", "limit", "who")}
+    for code in Code:
+        problem = code.problem(file="kent.xlsx", **sample)
+        assert not _command_text(problem.what(OPCC) + " " + problem.how(OPCC)), code.name
+    # The APCC's wording keeps the commands it runs.
+    e012 = Code.E012.problem(file="kent.xlsx", found="2024-25", expected="2025-26")
+    assert "--year 2024-25" in e012.how(APCC)
+
+
+def test_feedback_workbooks_hold_no_command_line_text(batch, tmp_path):
+    written = feedback.write_feedback(batch, tmp_path / "out")
+    assert len(written) >= 3
+    codes_seen = set()
+    for path in written:
+        book = load_workbook(path)
+        for ws in book.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    text = " ".join(
+                        str(part)
+                        for part in (cell.value, cell.comment and cell.comment.text)
+                        if part
+                    )
+                    assert not _command_text(text), (path.name, ws.title, cell.coordinate, text)
+        codes_seen |= {r[0] for r in book[feedback.FEEDBACK_SHEET].iter_rows(values_only=True)}
+    assert {"E010", "W103"} <= codes_seen

@@ -42,6 +42,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.packaging.custom import CustomPropertyList
 
 from pipeline import ingest, layout, vocabulary
+from pipeline.problems import APCC
 from pipeline.returns import COMMENTARY_COLUMNS, OBJECTIVE_COLUMNS, RESPONSE_COLUMNS
 from pipeline.workbook import HEADER_ROW
 
@@ -381,7 +382,8 @@ def test_password_protected_returns(complete, tmp_path):
     path = _encrypt(complete, returned(tmp_path), "Secret1")
     found, problems = read(path)
     assert found is None and codes(problems) == ["E005"]
-    assert "--passwords" in problems[0].fix and "code,password" in problems[0].fix
+    assert "--passwords" in problems[0].how(APCC) and "code,password" in problems[0].how(APCC)
+    assert "--" not in problems[0].fix  # the OPCC is told what it can do: remove the password
 
     found, problems = read(path, passwords={"kent": "wrong"})
     assert found is None and codes(problems) == ["E006"]
@@ -619,7 +621,8 @@ def test_another_template_or_edition_is_rejected(complete, tmp_path, change, cod
     found, problems = read(edit(complete, change, tmp_path / "other.xlsx"))
     assert found is None and codes(problems) == [code]
     for phrase in phrases:
-        assert phrase in problems[0].message + problems[0].fix
+        assert phrase in problems[0].what(APCC) + problems[0].how(APCC)
+    assert "equality " not in problems[0].fix
     assert problems[0].opcc_code == "kent"
 
 

@@ -78,3 +78,20 @@ def test_malformed_lists_are_clear_errors(tmp_path, text, expected):
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(members.MembersError, match="not found"):
         members.load_members(tmp_path / "nope.csv")
+
+
+def test_resolve_code_folds_case_spaces_and_force_areas():
+    from pipeline.members import UnknownMember, load_members, resolve_code
+
+    frame = load_members()
+    assert resolve_code(frame, "Kent") == "kent"
+    assert resolve_code(frame, "thames valley") == "thames-valley"
+    assert resolve_code(frame, "  Thames_Valley ") == "thames-valley"
+    assert resolve_code(frame, "Metropolitan Police") == "metropolitan"
+    assert resolve_code(frame, "Avon & Somerset") == "avon-and-somerset"
+    with pytest.raises(UnknownMember) as raised:
+        resolve_code(frame, "north yorks")
+    assert "north-yorkshire" in raised.value.suggestions
+    with pytest.raises(UnknownMember) as raised:
+        resolve_code(frame, "zzzz")
+    assert raised.value.suggestions == []

@@ -284,3 +284,191 @@ def test_without_year_the_batch_is_the_year_most_returns_are_for(make_workbook, 
     assert dorset["verdict"] == "rejected"
     reports = sorted(p.name for p in (tmp_path / "out" / "2025-26" / "reports").glob("*.docx"))
     assert reports == ["essex-equality-report-2025-26.docx", "kent-equality-report-2025-26.docx"]
+
+
+def test_a_batch_run_for_the_wrong_year_sends_no_feedback(make_workbook, tmp_path):
+    inbox = tmp_path / "input"
+    inbox.mkdir()
+    for code in ("kent", "essex"):
+        source = make_workbook(code, "2025-26")
+        fill.fill_workbook(source, inbox / source.name, answers=all_met())
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main, ["run", str(inbox), "--out", str(out), "--year", "2026-27", "--date", RUN_DATE]
+    )
+    assert result.exit_code == 0, result.output
+    folder = out / "2026-27"
+    assert not list((folder / "feedback").glob("*.xlsx"))
+    book = openpyxl.load_workbook(folder / "validation-summary.xlsx")
+    rows = list(book["Problems"].iter_rows(values_only=True))
+    header = rows[0]
+    wrong = [dict(zip(header, row, strict=True)) for row in rows[1:] if row[0] == "E012"]
+    assert len(wrong) == 2
+    assert all("--year 2025-26" in row["How to fix"] for row in wrong)
+    assert not any("Send the 2026-27 return" in row["How to fix"] for row in wrong)
+    assert "E012" in result.output
+
+
+OBJECTIVE = {
+    "objective": "Increase trust among Black residents",
+    "measure": "Survey trust",
+    "baseline": "52%",
+    "target": "60%",
+    "progress": "On track",
+}
+
+
+def test_a_later_run_moves_aside_what_it_no_longer_makes(make_workbook, tmp_path):
+    from pipeline import manifest
+    from pipeline import run as run_module
+
+    inbox = tmp_path / "input"
+    inbox.mkdir()
+    for code in ("kent", "essex", "dorset"):
+        source = make_workbook(code, "2025-26")
+        answers = all_met()
+        if code == "essex":
+            answers["1.1.a"] = {"status": "Met", "evidence": None}  # W103: feedback
+        fill.fill_workbook(
+            source,
+            inbox / source.name,
+            answers=answers,
+            profile=full_profile(code, dt.date(2026, 3, 1)),
+            objectives=[OBJECTIVE],
+        )
+    out = tmp_path / "out"
+    first = run_module.run(inbox, out, generated=dt.date(2026, 5, 1), workers=1)
+    folder = first.out_dir
+    reports = folder / "reports"
+    assert (folder / "feedback" / "essex-feedback.xlsx").is_file()
+    assert not first.superseded
+    # Between runs: dorset's return is withdrawn, essex's is fixed, kent's report is edited,
+    # a demo leftover and a person's own notes sit in the folders.
+    kent_report = reports / "kent-equality-report-2025-26.docx"
+    edited = docx.Document(kent_report)
+    edited.add_paragraph("Edited by the communications team.")
+    edited.save(kent_report)
+    (inbox / "dorset-equality-self-assessment-2025-26.xlsx").unlink()
+    essex = inbox / "essex-equality-self-assessment-2025-26.xlsx"
+    fill.fill_workbook(
+        make_workbook("essex", "2025-26"),
+        essex,
+        answers=all_met(),
+        profile=full_profile("essex", dt.date(2026, 3, 1)),
+        objectives=[OBJECTIVE],
+    )
+    leftover = reports / "surrey-equality-report-2025-26-DEMO.docx"
+    leftover.write_bytes(b"demo leftover")
+    notes = reports / "notes.docx"
+    notes.write_bytes(b"a person's own file")
+    kent_before = digest(kent_report)
+
+    now = dt.datetime(2026, 5, 2, 9, 30, 0)
+    result = CliRunner().invoke(
+        main,
+        ["run", str(inbox), "--out", str(out), "--date", "2026-05-02"],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    second = run_module.run(inbox, out, generated=dt.date(2026, 5, 2), workers=1, now=now)
+    assert not second.superseded  # the CLI run already moved them; nothing is moved twice
+    record = json.loads((folder / "run.json").read_text("utf-8"))
+    assert record["superseded_outputs"] == []
+
+    # What the CLI run moved, read from the folder itself.
+    aside = sorted(
+        p.relative_to(folder / "superseded").as_posix()
+        for p in (folder / "superseded").rglob("*")
+        if p.is_file()
+    )
+    stamp = aside[0].split("/")[0]
+    assert sorted(a.split("/", 1)[1] for a in aside) == [
+        "feedback/essex-feedback.xlsx",
+        "reports/dorset-equality-report-2025-26.docx",
+        "reports/surrey-equality-report-2025-26-DEMO.docx",
+    ]
+    assert "Moved 3 output(s) of an earlier run" in " ".join(result.output.split())
+    # Never moved: the edited report, a person's own file, the record, run.json, manifests.
+    assert digest(kent_report) == kent_before
+    assert (reports / "kent-equality-report-2025-26.new.docx").is_file()
+    assert notes.read_bytes() == b"a person's own file"
+    assert (folder / "record").is_dir() and (folder / "run.json").is_file()
+    assert "dorset-equality-report-2025-26.docx" not in manifest.Manifest.load(reports).files
+    assert "essex-feedback.xlsx" not in manifest.Manifest.load(folder / "feedback").files
+    assert (folder / "superseded" / stamp / "feedback" / "essex-feedback.xlsx").read_bytes()[
+        :2
+    ] == b"PK"
+
+
+def test_superseded_outputs_are_listed_in_run_json_under_the_runs_time(make_workbook, tmp_path):
+    from pipeline import run as run_module
+
+    inbox = tmp_path / "input"
+    inbox.mkdir()
+    for code in ("kent", "essex"):
+        source = make_workbook(code, "2025-26")
+        fill.fill_workbook(source, inbox / source.name, answers=all_met())
+    out = tmp_path / "out"
+    run_module.run(inbox, out, generated=dt.date(2026, 5, 1), workers=1)
+    (inbox / "essex-equality-self-assessment-2025-26.xlsx").unlink()
+    now = dt.datetime(2026, 5, 2, 9, 30, 0)
+    second = run_module.run(inbox, out, generated=dt.date(2026, 5, 2), workers=1, now=now)
+    moved = {item.file: item.moved_to for item in second.superseded}
+    assert moved["reports/essex-equality-report-2025-26.docx"] == (
+        "superseded/20260502-093000/reports/essex-equality-report-2025-26.docx"
+    )
+    assert (second.out_dir / moved["reports/essex-equality-report-2025-26.docx"]).is_file()
+    record = json.loads((second.out_dir / "run.json").read_text("utf-8"))
+    assert {
+        "file": "reports/essex-equality-report-2025-26.docx",
+        "moved_to": "superseded/20260502-093000/reports/essex-equality-report-2025-26.docx",
+    } in record["superseded_outputs"]
+    assert not (second.out_dir / "reports" / "essex-equality-report-2025-26.docx").exists()
+
+
+def test_the_summary_says_what_to_do_next_in_80_columns(make_workbook, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    inbox = Path("input")
+    inbox.mkdir()
+    kent_answers = all_met()
+    for cid in ("2.1.a", "2.1.b"):
+        kent_answers[cid] = {"status": None}  # W102
+    for code, answers in (("kent", kent_answers), ("essex", all_met())):
+        source = make_workbook(code, "2025-26")
+        fill.fill_workbook(
+            source,
+            inbox / source.name,
+            answers=answers,
+            profile=full_profile(code, dt.date(2026, 3, 1)),
+            objectives=[OBJECTIVE],
+        )
+    runner = CliRunner(env={"COLUMNS": "80"})
+    args = ["run", "input", "--out", "output", "--date", RUN_DATE]
+    first = runner.invoke(main, args, catch_exceptions=False)
+    assert first.exit_code == 0, first.output
+    lines = first.output.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    assert "What to do next" in first.output
+    assert "  Email each feedback file in output/2025-26/feedback/:" in lines
+    assert "    kent-feedback.xlsx to kent (equality@kent.example.gov.uk)" in lines
+    assert not any("essex-feedback" in line for line in lines)
+    flowing = " ".join(first.output.split())
+    chase = flowing.split("Chase (no return): ", 1)[1].split(" Warnings")[0]
+    assert chase.startswith("avon-and-somerset, bedfordshire,") and "dorset," in chase
+    assert "kent," not in chase and "essex," not in chase
+    warnings = next(line for line in lines if "W102" in line)
+    assert "Status missing" in warnings and " 1 " in warnings
+    assert str(tmp_path) not in first.output  # every path as the person sees it
+
+    report = Path("output/2025-26/reports/essex-equality-report-2025-26.docx")
+    edited = docx.Document(report)
+    edited.add_paragraph("Edited by the communications team.")
+    edited.save(report)
+    second = runner.invoke(main, args, catch_exceptions=False)
+    assert second.exit_code == 0, second.output
+    lines = second.output.splitlines()
+    assert "  Merge your edits, in output/2025-26/reports/:" in lines
+    merge = lines[lines.index("  Merge your edits, in output/2025-26/reports/:") + 1]
+    assert len(merge) <= 80
+    assert merge.startswith("    essex-equality-report-2025-26.new.docx (your edited essex")
+    assert merge.endswith(".docx was kept)") and "\u2026" in merge

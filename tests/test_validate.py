@@ -24,7 +24,7 @@ from openpyxl import load_workbook
 from openpyxl.packaging.custom import CustomPropertyList
 
 from pipeline import layout, problems, scoring, validate, vocabulary
-from pipeline.problems import Code
+from pipeline.problems import APCC, Code
 from pipeline.returns import RESPONSE_COLUMNS
 
 
@@ -182,6 +182,32 @@ def test_without_a_signoff_date_dates_are_judged_from_the_start_of_the_year(blan
     assert "'Sign-off date' is empty" in found_problems[1].message
 
 
+def test_a_signoff_date_after_the_check_is_warned_and_not_used_for_target_dates(
+    blank, tmp_path, check
+):
+    path = filled_return(
+        blank,
+        returned(tmp_path),
+        answers={
+            "16.3.a": {"target_date": dt.date(2026, 9, 30)},  # after the check: still to come
+            "16.3.b": {"target_date": dt.date(2026, 4, 30)},  # before the check: passed
+        },
+        profile={"signoff_date": dt.date(2027, 5, 20)},  # a slip for 2026
+    )
+    _, found_problems = check(path, today=dt.date(2026, 6, 1))
+    assert codes(found_problems) == ["W107", "W126"]
+    past, future = found_problems
+    assert "16.3.b" in past.message and "date of this check (01/06/2026)" in past.message
+    assert future.sheet == layout.PROFILE_SHEET and future.cell
+    assert "20/05/2027 is after the date of this check (01/06/2026)" in future.message
+    assert "dd/mm/yyyy" in future.fix
+    # Checked on a later date, the same sign-off is in the past: no W126, sign-off judges.
+    _, later = check(path, today=dt.date(2027, 6, 1))
+    assert set(codes(later)) == {"W107"}
+    assert {"16.3.a", "16.3.b"} <= {dict(p.values)["criterion"] for p in later}
+    assert all("sign-off date (20/05/2027)" in p.message for p in later)
+
+
 def test_profile_fields_missing_or_unreadable(blank, tmp_path, check):
     path = filled_return(
         blank,
@@ -228,7 +254,9 @@ def test_unknown_member_is_rejected_and_names_no_one(blank, tmp_path, check):
     assert found is None
     error = only(found_problems, "E010")
     assert "'atlantis' is not in the member list" in error.message
-    assert "equality members" in error.fix and "--members" in error.fix
+    # The APCC's summary names the command and option; the OPCC's feedback says what to enter.
+    assert "equality members" in error.how(APCC) and "--members" in error.how(APCC)
+    assert "'Member code' on the Profile sheet" in error.fix and "--" not in error.fix
     assert {p.opcc_code for p in found_problems} == {""}
 
 
@@ -239,8 +267,8 @@ def test_a_return_for_another_year_is_rejected_only_when_a_year_is_asked(
     found, found_problems = check(path, year=YEAR)
     assert found is None
     error = only(found_problems, "E012")
-    assert "reporting year 2024-25; this batch is for 2025-26" in error.message
-    assert "--year 2024-25" in error.fix
+    assert "reporting year 2024-25; this batch is for 2025-26" in error.what(APCC)
+    assert "--year 2024-25" in error.how(APCC)
     assert error.opcc_code == "kent"
     found, found_problems = check(path)
     assert found.reporting_year == "2024-25" and found_problems == []

@@ -395,7 +395,8 @@ def test_cli_writes_the_named_members_and_explains_mistakes(tmp_path):
     start = load_workbook(out / "kent-equality-self-assessment-2026-27.xlsx")[layout.START_SHEET]
     assert "31 July 2026" in [c.value for c in start["B"]]
     result = runner.invoke(main, ["workbook", "--opcc", "essex", *common])
-    assert result.exit_code == 1 and "essex" in result.output
+    # An unknown member is a usage error (exit 2), as the README says of every usage error.
+    assert result.exit_code == 2 and "essex" in result.output
     assert "equality members" in result.output
     result = runner.invoke(main, ["workbook", *common])
     assert result.exit_code == 2 and "--all" in result.output

@@ -17,7 +17,7 @@ def with_mail_details(returns: list[dict], result) -> list[dict]:
     """
     batch = result.batch
     by_path = {Path(found.path): found for found in batch.returns}
-    feedback_names = feedback.feedback_names(batch.log)
+    feedback_names = feedback.feedback_names(batch.log, batch.problems)
     reports = {outcome.code: outcome.path for outcome in result.report_outcomes}
     root = result.out_dir.resolve()
     details = {}

@@ -410,4 +410,4 @@ def table_after(document, heading: str, nth: int = 0, occurrence: int = 0) -> Ta
 
 
 def docx_rows(table: Table) -> list[list[str]]:
-    return [[cell.text for cell in row.cells] for row in table.docx_rows]
+    return [[cell.text for cell in row.cells] for row in table.rows]

@@ -49,7 +49,7 @@ drafts: install
 # Re-extract the report's strings into pipeline/locale/messages.pot and update each catalogue;
 # then translate the new Welsh entries in pipeline/locale/cy/LC_MESSAGES/report.po.
 messages: install
-	$(BIN)/pybabel extract --quiet -F babel.cfg --no-location --sort-output --project=equality \
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --project=equality \
 		--copyright-holder="APCC equality tool team" -o pipeline/locale/messages.pot .
 	$(BIN)/pybabel update --quiet -i pipeline/locale/messages.pot -d pipeline/locale -D report \
 		--no-fuzzy-matching --ignore-obsolete

@@ -44,7 +44,7 @@ from pipeline import (
     progress as progress_module,
 )
 from pipeline.mail import record as mail_record
-from pipeline.members import load_members, previous_codes
+from pipeline.members import load_members, previous_codes, welsh_codes
 from pipeline.outputs import display_name, sha256_file, write_bytes_atomically
 from pipeline.vocabulary import year_for_date
 
@@ -113,6 +113,7 @@ def run(
     progress: Progress | None = None,
     demo: bool = False,
     previous: Path | None = None,
+    language: str = "auto",
 ) -> RunResult:
     """Run the whole batch on the returns in `input_dir`, writing OUT/<year>/.
 
@@ -120,7 +121,8 @@ def run(
     OUT/demo-<year>/ and every one of them says DEMO, so they can never pass for real ones.
     `previous` is last year's output folder, whose record the reports and the benchmark compare
     with (a history.RecordError if it cannot be used); by default OUT/<the year before>/ (for a
-    demo run OUT/demo-<the year before>/) when it holds a record.
+    demo run OUT/demo-<the year before>/) when it holds a record. `language`: "auto" gives the
+    members flagged welsh a Welsh and an English report; "en" gives every member English only.
     """
     progress = progress or (lambda step, done, total: None)
     members = load_members(members_file)
@@ -193,6 +195,7 @@ def run(
             executor=pool,
             demo=demo,
             progress=since,
+            welsh=welsh_codes(members_file) if language == "auto" else (),
         )
         outputs["reports"] = sorted(o.path for o in outcomes)
         progress("reports", len(batch.returns), len(batch.returns))

@@ -223,7 +223,7 @@ MEMBER_NO = ("no", "false", "n", "")
 
 
 def member_flag_schema(column: str) -> pa.DataFrameSchema:
-    """A yes/no column of the member list, lower-cased and trimmed: yes, true, no, false or blank."""
+    """A yes/no column of the member list, lower-cased and trimmed: yes, true, no, false, blank."""
     return pa.DataFrameSchema(
         columns={
             column: pa.Column(

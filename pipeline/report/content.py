@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
 
-from pipeline import __version__, charts, layout, national, outputs, scoring
+from pipeline import __version__, charts, i18n, layout, national, outputs, scoring
 from pipeline.framework import LEVEL_LADDER, LEVELS, NOT_YET, Framework
 from pipeline.progress import Progress
 from pipeline.report import model
@@ -42,14 +42,26 @@ def build_content(
     national: pd.DataFrame | None = None,
     generated: dt.date,
     progress: Progress | None = None,
+    language: str = "en",
+    counterpart: str | None = None,
 ) -> model.Document:
     """One OPCC's Equality Report as content. `national` is `Scores.themes` of every accepted
     return in the run; with more than one OPCC in it, the report gains a national picture that
     names no other OPCC. `progress` (this OPCC's part of `pipeline.progress.compare`) adds what
     changed since last year; without it the report says nothing about last year.
+
+    `language`: "en" or "cy" (Welsh). The framework's own text (criteria, theme titles, level
+    descriptors) has no official Welsh translation: a Welsh report says so and keeps it in
+    English, its runs marked `lang="en"`. `counterpart`: the file name of the same report in the
+    other language, linked from the top of this one.
     """
-    document = _Report(ret, scores, framework, member, national, generated).build()
-    return document if progress is None else since_last_year.insert(document, progress)
+    words = i18n.translator(language)
+    document = _Report(ret, scores, framework, member, national, generated, words).build(
+        counterpart
+    )
+    if progress is None:
+        return document
+    return since_last_year.insert(document, progress, words)
 
 
 class _Blocks:
@@ -175,7 +187,13 @@ class _Report:
         member: Mapping[str, str],
         national_themes: pd.DataFrame | None,
         generated: dt.date,
+        words: i18n.Translator,
     ) -> None:
+        self.words = words
+        self._ = words._
+        self.ngettext = words.ngettext
+        #: The language of the framework's own text when it differs from the report's.
+        self.framework_lang = None if words.language == "en" else "en"
         self.ret = ret
         self.framework = framework
         self.code = ret.opcc_code
@@ -204,12 +222,33 @@ class _Report:
         ]
         self.out = _Blocks()
 
+    def criterion(self, words: object) -> Text:
+        """The framework's text of a criterion, marked English in a report of another language."""
+        return Text(text(words), lang=self.framework_lang)
+
     @property
     def title(self) -> str:
         return f"Equality Report {self.year}"
 
-    def build(self) -> model.Document:
-        self.out.items.append(model.Contents("Contents", CONTENTS_LEVELS))
+    def build(self, counterpart: str | None = None) -> model.Document:
+        _ = self._
+        if counterpart:
+            other = (
+                _("This report is also available in Welsh:")
+                if self.words.language == "en"
+                else _("This report is also available in English:")
+            )
+            self.out.items.append(
+                model.Paragraph((Text(other + " "), Text(counterpart, link=counterpart)))
+            )
+        if self.framework_lang:
+            self.out.paragraph(
+                _(
+                    "The text of the framework (its criteria, theme titles and level "
+                    "descriptions) has no official Welsh translation, so it is given in English."
+                )
+            )
+        self.out.items.append(model.Contents(_("Contents"), CONTENTS_LEVELS))
         self.introduction()
         self.at_a_glance()
         self.objectives()
@@ -493,7 +532,7 @@ class _Report:
             out.paragraph(f"What {reached} means for this theme:")
             descriptor = theme.level(reached).descriptor
         for block in descriptor.split("\n\n"):
-            out.paragraph(block, "quote")
+            out.items.append(model.Paragraph(_line(block), "quote", lang=self.framework_lang))
         progress = "; ".join(
             f"{name} {row[f'{name.lower()}_satisfied']} of {row[f'{name.lower()}_total']}"
             for name in LEVELS
@@ -527,7 +566,7 @@ class _Report:
                 [
                     [
                         cid,
-                        [self.criterion_level[cid], self.criterion_text[cid]],
+                        [self.criterion_level[cid], self.criterion(self.criterion_text[cid])],
                         _evidence(response, cid),
                     ]
                     for cid, response in zip(
@@ -561,7 +600,7 @@ class _Report:
             step_rows.append(
                 [
                     cid,
-                    plain(step["text"]),
+                    [self.criterion(step["text"])],
                     _status_text(response),
                     plain(step.get("owner")) or "Not set",
                     _target_date(response),
@@ -656,7 +695,7 @@ class _Report:
                 rows.append(
                     [
                         criterion.id,
-                        [criterion.level, criterion.text],
+                        [criterion.level, self.criterion(criterion.text)],
                         _status_text(response),
                         _evidence(response, criterion.id),
                     ]
@@ -692,7 +731,7 @@ class _Report:
             [
                 [
                     row["criterion_id"],
-                    [row["level"], plain(row["text"])],
+                    [row["level"], self.criterion(row["text"])],
                     plain(row["na_reason"]) or "None",
                     "Yes" if row["counted"] else "No: no reason given",
                 ]
@@ -712,7 +751,7 @@ class _Report:
             subject=f"Self-assessment against the {self.framework.title}, edition "
             f"{self.framework.edition}",
             author=self.body,
-            language=LANGUAGE,
+            language=self.words.tag,
             keywords="equality; Public Sector Equality Duty; APCC Equality Framework",
             category="Equality Report",
             status="Draft" if self.missing else "Final",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +25,10 @@ from pipeline.report.content import build_content
 from pipeline.returns import Return
 
 REPORT_NAME = "{code}-equality-report-{year}.docx"
+#: A Welsh member's report in one of its two languages: `-cy` (Welsh) or `-en` (English).
+BILINGUAL_NAME = "{code}-equality-report-{year}-{language}.docx"
+#: What `languages` may be: each member's own (Welsh and English for a Welsh member), or English.
+LANGUAGE_CHOICES = ("auto", "en")
 
 
 @dataclass(frozen=True)
@@ -37,10 +41,20 @@ class ReportOutcome:
     message: str
 
 
-def report_name(code: str, year: str) -> str:
-    """`<code>-equality-report-<year>.docx`, safe as a file name whatever the inputs hold."""
+def report_name(code: str, year: str, language: str | None = None) -> str:
+    """`<code>-equality-report-<year>.docx`, or with `-cy`/`-en` before the suffix for one
+    language of a bilingual pair; safe as a file name whatever the inputs hold."""
     safe_year = year if layout.is_valid_year(year) else outputs.safe_name(year, "year")
-    return REPORT_NAME.format(code=outputs.safe_name(code, "opcc"), year=safe_year)
+    code = outputs.safe_name(code, "opcc")
+    if language is None:
+        return REPORT_NAME.format(code=code, year=safe_year)
+    return BILINGUAL_NAME.format(code=code, year=safe_year, language=language)
+
+
+def report_languages(code: str, welsh: Collection[str]) -> tuple[str | None, ...]:
+    """The languages of a member's reports: Welsh then English for a member flagged Welsh,
+    otherwise (None,): one English report under the plain name."""
+    return ("cy", "en") if code in welsh else (None,)
 
 
 def build_report(
@@ -54,15 +68,27 @@ def build_report(
     generated: dt.date,
     demo: bool = False,
     progress: Progress | None = None,
+    language: str = "en",
+    counterpart: str | None = None,
 ) -> WordDocument:
     """One OPCC's Equality Report as a python-docx Document (not saved).
 
     `national` is `Scores.themes` of every accepted return in the run; with more than one OPCC
     in it, the report gains a national picture that names no other OPCC. `demo`: the return is
     invented, and the report says DEMO. `progress`: this OPCC's progress since last year.
+    `language`: "en" or "cy"; `counterpart`: the file name of the same report in the other
+    language, which the report links to.
     """
     content = build_content(
-        ret, scores, framework, member, national=national, generated=generated, progress=progress
+        ret,
+        scores,
+        framework,
+        member,
+        national=national,
+        generated=generated,
+        progress=progress,
+        language=language,
+        counterpart=counterpart,
     )
     document = word.render(content, template)
     if demo:
@@ -84,6 +110,15 @@ class RenderJob:
     out_dir: Path
     demo: bool = False
     progress: Progress | None = None
+    #: The file's language (None: English under the plain name) and its other-language twin.
+    language: str | None = None
+    counterpart: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The report's file name."""
+        name = report_name(self.ret.opcc_code, self.ret.reporting_year, self.language)
+        return marks.demo_name(name) if self.demo else name
 
 
 def render_report(job: RenderJob) -> Path:
@@ -98,8 +133,10 @@ def render_report(job: RenderJob) -> Path:
         generated=job.generated,
         demo=job.demo,
         progress=job.progress,
+        language=job.language or "en",
+        counterpart=job.counterpart,
     )
-    name = f"{outputs.TEMP_PREFIX}rendering-{job.ret.opcc_code}-{job.ret.reporting_year}.docx"
+    name = f"{outputs.TEMP_PREFIX}rendering-{job.name}"
     path = job.out_dir / name
     return outputs.save_document(document, path)
 
@@ -117,33 +154,42 @@ def write_reports(
     executor: Executor | None = None,
     demo: bool = False,
     progress: Progress | None = None,
+    welsh: Collection[str] = (),
 ) -> list[ReportOutcome]:
     """Write a report per return into `out_dir`, never replacing one that someone has edited.
 
     With an `executor`, the reports are rendered on it (order is kept); without, in turn.
     `demo`: the returns are invented; each report says DEMO and its name ends in -DEMO.
     `progress`: the run against last year; each report with a return last year says what moved.
+    `welsh`: the codes of the members whose reports are written in Welsh and in English
+    (`-cy` and `-en` files, each linking to the other); every other report is English only.
     """
     out_dir = Path(out_dir)
     word.template_bytes(template)  # fail before any report if the template is unusable
     out_dir.mkdir(parents=True, exist_ok=True)
     by_code = {row["code"]: row for row in members.to_dict("records")}
     national = scores.themes if scores.themes["opcc_code"].nunique() > 1 else None
-    jobs = [
-        RenderJob(
-            ret,
-            scores.for_opcc(ret.opcc_code),
-            framework,
-            by_code.get(ret.opcc_code, {}),
-            template,
-            national,
-            generated,
-            out_dir,
-            demo,
-            progress.for_opcc(ret.opcc_code) if progress is not None else None,
-        )
-        for ret in sorted(returns, key=lambda r: (r.opcc_code, r.reporting_year))
-    ]
+    jobs = []
+    for ret in sorted(returns, key=lambda r: (r.opcc_code, r.reporting_year)):
+        languages = report_languages(ret.opcc_code, welsh)
+        for language in languages:
+            other = next((each for each in languages if each != language), None)
+            jobs.append(
+                RenderJob(
+                    ret,
+                    scores.for_opcc(ret.opcc_code),
+                    framework,
+                    by_code.get(ret.opcc_code, {}),
+                    template,
+                    national,
+                    generated,
+                    out_dir,
+                    demo,
+                    progress.for_opcc(ret.opcc_code) if progress is not None else None,
+                    language,
+                    None if other is None else _name(ret, other, demo),
+                )
+            )
     if executor is None:
         rendered = [render_report(job) for job in jobs]
     else:
@@ -152,9 +198,8 @@ def write_reports(
     outcomes: list[ReportOutcome] = []
     try:
         for job, path in zip(jobs, rendered, strict=True):
-            name = report_name(job.ret.opcc_code, job.ret.reporting_year)
             outcome = records.write(
-                marks.demo_name(name) if demo else name,
+                job.name,
                 lambda target, path=path: os.replace(path, target),
                 force=force,
             )
@@ -169,6 +214,11 @@ def write_reports(
     return outcomes
 
 
+def _name(ret: Return, language: str, demo: bool) -> str:
+    name = report_name(ret.opcc_code, ret.reporting_year, language)
+    return marks.demo_name(name) if demo else name
+
+
 def report_returns(
     accepted: Sequence[Return],
     framework: Framework,
@@ -179,10 +229,12 @@ def report_returns(
     generated: dt.date,
     force: bool = False,
     executor: Executor | None = None,
+    welsh: Collection[str] = (),
 ) -> list[ReportOutcome]:
     """Score the accepted returns, each year's together, and write their reports.
 
-    Reports go to `out_dir`, or to `output/<year>/reports/` for each reporting year.
+    Reports go to `out_dir`, or to `output/<year>/reports/` for each reporting year. `welsh`:
+    the members whose reports are written in Welsh and English (see `write_reports`).
     """
     by_year: dict[str, list[Return]] = {}
     for ret in accepted:
@@ -202,5 +254,6 @@ def report_returns(
             generated=generated,
             force=force,
             executor=executor,
+            welsh=welsh,
         )
     return outcomes

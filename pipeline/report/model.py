@@ -17,17 +17,24 @@ Role = Literal["body", "quote"]
 
 @dataclass(frozen=True)
 class Text:
-    """A run of text; `strong` for a label, `link` an http(s) address the text links to."""
+    """A run of text; `strong` for a label, `link` an http(s) address the text links to.
+
+    `lang` is set when the run is in another language than the document's (e.g. "en" for the
+    framework's criteria, which have no official Welsh translation, in a Welsh report).
+    """
 
     text: str
     strong: bool = False
     link: str | None = None
+    lang: str | None = None
 
 
 @dataclass(frozen=True)
 class Paragraph:
     runs: tuple[Text, ...]
     role: Role = "body"
+    #: The paragraph's language when it is not the document's (see `Text.lang`).
+    lang: str | None = None
 
     @property
     def text(self) -> str:

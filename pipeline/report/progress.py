@@ -13,7 +13,7 @@ import dataclasses
 
 import pandas as pd
 
-from pipeline import charts
+from pipeline import charts, i18n
 from pipeline.progress import DOWN, SAME, UP, Progress
 from pipeline.report import model
 from pipeline.report.model import Text
@@ -28,7 +28,9 @@ def chapter_title(progress: Progress) -> str:
     return f"Progress since {progress.previous_year}"
 
 
-def insert(document: model.Document, progress: Progress) -> model.Document:
+def insert(
+    document: model.Document, progress: Progress, words: i18n.Translator | None = None
+) -> model.Document:
     """`document` with the since-last-year summary at the end of its at-a-glance chapter and
     the progress chapter after it (or before the last chapter, if there is no at-a-glance)."""
     blocks = list(document.blocks)

@@ -51,7 +51,7 @@ drafts: install
 messages: install
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --project=equality \
 		--copyright-holder="APCC equality tool team" -o pipeline/locale/messages.pot .
-	$(BIN)/pybabel update --quiet -i pipeline/locale/messages.pot -d pipeline/locale -D report \
+	$(BIN)/pybabel update -i pipeline/locale/messages.pot -d pipeline/locale -D report \
 		--no-fuzzy-matching --ignore-obsolete
 
 clean:

@@ -17,6 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from pipeline import i18n
 from pipeline.framework import LEVEL_LADDER
 from pipeline.layout import LEVEL_FILLS
 
@@ -25,18 +26,23 @@ WIDTH_INCHES = 6.2
 _INK = "#1A1A1A"
 
 
-def levels_chart(themes: pd.DataFrame) -> bytes:
-    """PNG bar chart of one OPCC's themes (columns theme, theme_title, level_rank), lowest first."""
+def levels_chart(themes: pd.DataFrame, words: i18n.Translator | None = None) -> bytes:
+    """PNG bar chart of one OPCC's themes (columns theme, theme_title, level_rank), lowest first;
+    its own words in the report's language (`words`), the framework's (levels, titles) as is."""
+    _ = (words or i18n.Translator())._
     rows = themes.sort_values("theme")
     return _render(
         tuple(int(t) for t in rows["theme"]),
         tuple(str(t) for t in rows["theme_title"]),
         tuple(int(r) for r in rows["level_rank"]),
+        _("Level reached"),
     )
 
 
 @lru_cache(maxsize=64)
-def _render(numbers: tuple[int, ...], titles: tuple[str, ...], ranks: tuple[int, ...]) -> bytes:
+def _render(
+    numbers: tuple[int, ...], titles: tuple[str, ...], ranks: tuple[int, ...], axis: str
+) -> bytes:
     labels = [
         textwrap.fill(f"{number}. {title}", 34)
         for number, title in zip(numbers, titles, strict=True)
@@ -73,7 +79,7 @@ def _render(numbers: tuple[int, ...], titles: tuple[str, ...], ranks: tuple[int,
         axes.set_xticks(
             range(len(LEVEL_LADDER)), [textwrap.fill(level, 10) for level in LEVEL_LADDER]
         )
-        axes.set_xlabel("Level reached")
+        axes.set_xlabel(axis)
         axes.grid(axis="x", color="#BFBFBF", linewidth=0.6)
         axes.set_axisbelow(True)
         for side in ("top", "right"):
@@ -95,28 +101,43 @@ def _render(numbers: tuple[int, ...], titles: tuple[str, ...], ranks: tuple[int,
     return buffer.getvalue()
 
 
-def describe(themes: pd.DataFrame) -> str:
+def describe(themes: pd.DataFrame, words: i18n.Translator | None = None) -> str:
     """Alt text for the chart: which themes stand at which level, highest level first."""
+    words = words or i18n.Translator()
+    _ = words._
     rows = themes.sort_values("theme")
-    parts = [f"Bar chart of the level reached in each of the {len(rows)} themes."]
+    parts = [
+        words.ngettext(
+            "Bar chart of the level reached in the {count} theme.",
+            "Bar chart of the level reached in each of the {count} themes.",
+            len(rows),
+        ).format(count=len(rows))
+    ]
     for rank in range(len(LEVEL_LADDER) - 1, -1, -1):
         level = LEVEL_LADDER[rank]
         at_level = rows[rows["level_rank"] == rank]
         if at_level.empty:
-            parts.append(f"{level}: no themes.")
+            parts.append(_("{level}: no themes.").format(level=level))
             continue
         names = "; ".join(
             f"{number} {title}"
             for number, title in zip(at_level["theme"], at_level["theme_title"], strict=True)
         )
         count = len(at_level)
-        parts.append(f"{level} ({count} theme{'s' if count != 1 else ''}): {names}.")
+        parts.append(
+            words.ngettext(
+                "{level} ({count} theme): {names}.", "{level} ({count} themes): {names}.", count
+            ).format(level=level, count=count, names=names)
+        )
     return " ".join(parts)
 
 
-def movement_chart(themes: pd.DataFrame, before: str, now: str) -> bytes:
+def movement_chart(
+    themes: pd.DataFrame, before: str, now: str, words: i18n.Translator | None = None
+) -> bytes:
     """PNG chart of one OPCC's level in each theme last year (grey) and this year (its level's
     colour); `themes` has columns theme, theme_title, previous_rank and level_rank."""
+    _ = (words or i18n.Translator())._
     rows = themes.sort_values("theme")
     return _render_movement(
         tuple(int(t) for t in rows["theme"]),
@@ -124,7 +145,8 @@ def movement_chart(themes: pd.DataFrame, before: str, now: str) -> bytes:
         tuple(int(r) for r in rows["previous_rank"]),
         tuple(int(r) for r in rows["level_rank"]),
         before,
-        now,
+        _("Level reached"),
+        _("{year} (colour of the level)").format(year=now),
     )
 
 
@@ -135,7 +157,8 @@ def _render_movement(
     before_ranks: tuple[int, ...],
     ranks: tuple[int, ...],
     before: str,
-    now: str,
+    axis: str,
+    now_label: str,
 ) -> bytes:
     labels = [
         textwrap.fill(f"{number}. {title}", 34)
@@ -181,7 +204,7 @@ def _render_movement(
         axes.set_xticks(
             range(len(LEVEL_LADDER)), [textwrap.fill(level, 10) for level in LEVEL_LADDER]
         )
-        axes.set_xlabel("Level reached")
+        axes.set_xlabel(axis)
         axes.grid(axis="x", color="#BFBFBF", linewidth=0.6)
         axes.set_axisbelow(True)
         for side in ("top", "right"):
@@ -189,7 +212,7 @@ def _render_movement(
         figure.legend(
             handles=[
                 Patch(facecolor="#D9D9D9", edgecolor=_INK, hatch="///", label=before),
-                Patch(facecolor="#FFFFFF", edgecolor=_INK, label=f"{now} (colour of the level)"),
+                Patch(facecolor="#FFFFFF", edgecolor=_INK, label=now_label),
             ],
             loc="lower center",
             ncol=2,

@@ -77,6 +77,23 @@ def date_option(command):
     )(command)
 
 
+#: What a report's appendix holds (`pipeline.report.APPENDIX_CHOICES`, named here so that the
+#: command line loads without the report package).
+APPENDIX_CHOICES = ("full", "summary", "none")
+
+
+def appendix_option(command):
+    """--appendix full|summary|none: what the Equality Reports' appendix holds."""
+    return click.option(
+        "--appendix",
+        type=click.Choice(APPENDIX_CHOICES),
+        default="summary",
+        show_default=True,
+        help="The reports' appendix: every criterion with its status and evidence (full), the "
+        "counts and every Not applicable claim with its reason (summary), or none.",
+    )(command)
+
+
 def language_option(command):
     """--language auto|en: Welsh and English reports for the members flagged Welsh, or English."""
     return click.option(
@@ -316,6 +333,7 @@ def _prefilled_workbooks(
     default=None,
     help="Word style template for the reports. Default: templates/report.docx.",
 )
+@appendix_option
 @click.option("--force", is_flag=True, help="Overwrite reports even if someone has edited them.")
 @click.option("--strict", is_flag=True, help="Exit 1 when any return was rejected.")
 @click.option(
@@ -341,6 +359,7 @@ def run_command(
     members_file: Path | None,
     passwords: dict[str, str],
     template: Path | None,
+    appendix: str,
     force: bool,
     strict: bool,
     max_unzipped_mb: int,
@@ -377,6 +396,7 @@ def run_command(
         "members_file": members_file,
         "passwords": passwords,
         "template": template,
+        "appendix": appendix,
         "generated": generated,
         "force": force,
         "max_unzipped_bytes": max_unzipped_mb * 1024 * 1024,
@@ -569,6 +589,7 @@ def _checked_batch(paths, members_file: Path | None, year: str | None, passwords
     default=None,
     help="Word style template. Default: templates/report.docx.",
 )
+@appendix_option
 @returns_options
 @click.option("--force", is_flag=True, help="Overwrite reports even if someone has edited them.")
 @language_option
@@ -577,6 +598,7 @@ def report_command(
     paths: tuple[Path, ...],
     out_dir: Path | None,
     template: Path | None,
+    appendix: str,
     members_file: Path | None,
     year: str | None,
     passwords: dict[str, str],
@@ -598,8 +620,9 @@ def report_command(
         equality report input --out /tmp/reports
         equality report input/kent.xlsx --template my-report.docx --date 2026-05-01
         equality report input/gwent.xlsx --language en
+        equality report input --appendix full
     """
-    from pipeline import manifest, report
+    from pipeline import display, manifest, report
 
     batch = _checked_batch(paths, members_file, year, passwords)
     if not batch.returns:
@@ -613,6 +636,7 @@ def report_command(
             load_member_list(members_file),
             out_dir=out_dir,
             template=template,
+            appendix=appendix,
             generated=generated,
             force=force,
             welsh=members.welsh_codes(members_file) if language == "auto" else (),
@@ -621,6 +645,8 @@ def report_command(
         raise click.ClickException(str(exc)) from exc
     for outcome in outcomes:
         click.echo(f"{outcome.path}: {outcome.status}")
+        if outcome.prompts:
+            click.echo(f"  {display.prompts_line(outcome.prompts)}")
         if outcome.status in ("kept-edited", "overwritten"):
             click.echo(f"  {outcome.message}", err=True)
     skipped = batch.unused

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 import pandas as pd
@@ -109,6 +110,48 @@ def progress_bar(out: Console) -> Iterator[Callable[[str, int, int], None]]:
         yield update
 
 
+def prompts_line(prompts: Iterable[str]) -> str:
+    """'4 editor prompts left: Date of publication; Commentary on theme 1, 3; Evidence for
+    2.1.a': labels that differ only in their last number are listed once."""
+    prompts = list(prompts)
+    groups: dict[str, list[str]] = {}
+    for label in prompts:
+        match = re.fullmatch(r"(.*\D) (\d[\w.]*)", label)
+        stem, number = (match.group(1), match.group(2)) if match else (label, "")
+        groups.setdefault(stem, [])
+        if number:
+            groups[stem].append(number)
+    listed = "; ".join(
+        f"{stem}{'s' if len(n) > 1 and stem.endswith('theme') else ''} {', '.join(n)}"
+        if n
+        else stem
+        for stem, n in groups.items()
+    )
+    count = len(prompts)
+    return f"{count} editor prompt{'' if count == 1 else 's'} left: {listed}"
+
+
+def print_reports(out: Console, outcomes: Iterable) -> None:
+    """Per report: its pages (when a PDF of it lies beside it) and the editor prompts left."""
+    from pipeline import report
+
+    table = Table(header_style="bold", title="Reports: pages and editor prompts left")
+    for column in ("Report", "Pages", "Prompts", "Editor prompts left"):
+        table.add_column(column, overflow="fold")
+    for outcome in outcomes:
+        pdf = outcome.path.with_suffix(".pdf")
+        try:
+            pages = str(report.page_count(pdf)) if pdf.is_file() else ""
+        except report.ReportError:
+            pages = "?"
+        if not pages and not outcome.prompts:
+            continue
+        what = prompts_line(outcome.prompts).split(": ", 1)[1] if outcome.prompts else ""
+        table.add_row(Text(outcome.code), pages, str(len(outcome.prompts)), Text(what))
+    if table.row_count:
+        out.print(table)
+
+
 def print_run_summary(out: Console, result) -> None:
     """What happened to each return, and where every output is."""
     if result.demo:
@@ -152,6 +195,7 @@ def print_run_summary(out: Console, result) -> None:
             out.print(Text(outcome.message), style="yellow", highlight=False)
     if result.missing_members:
         out.print(Text("No return from: " + ", ".join(result.missing_members)), highlight=False)
+    print_reports(out, result.report_outcomes)
     where = Table(header_style="bold", title="Outputs")
     where.add_column("What")
     where.add_column("Where", overflow="fold")

@@ -106,6 +106,7 @@ def run(
     members_file: Path | None = None,
     passwords: Mapping[str, str] | None = None,
     template: Path | None = None,
+    appendix: report.Appendix = report.DEFAULT_APPENDIX,
     generated: dt.date | None = None,
     workers: int | None = None,
     force: bool = False,
@@ -121,8 +122,9 @@ def run(
     OUT/demo-<year>/ and every one of them says DEMO, so they can never pass for real ones.
     `previous` is last year's output folder, whose record the reports and the benchmark compare
     with (a history.RecordError if it cannot be used); by default OUT/<the year before>/ (for a
-    demo run OUT/demo-<the year before>/) when it holds a record. `language`: "auto" gives the
-    members flagged welsh a Welsh and an English report; "en" gives every member English only.
+    demo run OUT/demo-<the year before>/) when it holds a record. `appendix`: what the reports'
+    appendix holds ("full", "summary" or "none"). `language`: "auto" gives the members flagged
+    welsh a Welsh and an English report; "en" gives every member English only.
     """
     progress = progress or (lambda step, done, total: None)
     members = load_members(members_file)
@@ -196,6 +198,7 @@ def run(
             demo=demo,
             progress=since,
             welsh=welsh_codes(members_file) if language == "auto" else (),
+            appendix=appendix,
         )
         outputs["reports"] = sorted(o.path for o in outcomes)
         progress("reports", len(batch.returns), len(batch.returns))
@@ -434,6 +437,9 @@ def _write_run_record(result: RunResult, paths: list[Path], generated: dt.date) 
             if o.status in ("kept-edited", "overwritten")
         ],
         "members_with_no_return": result.missing_members,
+        "editor_prompts": {
+            Path(o.path).name: list(o.prompts) for o in result.report_outcomes if o.prompts
+        },
         "versions": {
             "python": platform.python_version(),
             "pandas": pd.__version__,

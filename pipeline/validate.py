@@ -64,6 +64,7 @@ _SKIPPED_NAMES = (
     (lambda name: name.startswith(".~lock."), "a LibreOffice lock file"),
     (lambda name: name.startswith("."), "a hidden file"),
     (lambda name: name.lower() in ("readme.md", "readme.txt"), "the folder's README"),
+    (lambda name: name == "collected.json", "the record of returns collected from email"),
 )
 
 

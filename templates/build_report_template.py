@@ -7,7 +7,8 @@ named styles below, so restyling the template restyles every report. Styles the 
 - Paragraph: Normal, Title, Subtitle, Heading 1, Heading 2, Heading 3, TOC Heading, TOC 1, TOC 2,
   Quote, List Bullet, Figure (the chart's paragraph), Caption, Draft Notice, Table Heading,
   Table Text.
-- Character: Hyperlink, Strong.
+- Character: Hyperlink, Strong, Editor Prompt (a prompt left for the editor, "[Editor: ...]":
+  bold on a yellow highlight, so that none is published by mistake).
 - Table: Data Table (borders; its header row is shaded and bold).
 
 Heading 1 starts a new page. The header shows a TITLE field (the report's title, from the document
@@ -29,6 +30,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
 
 from pipeline import outputs
+from pipeline.report import word
 
 FONT = "Arial"
 TEXT = RGBColor(0x1A, 0x1A, 0x1A)  # near-black: 17:1 on white
@@ -130,7 +132,7 @@ def _paragraph_styles(document: docx.Document) -> None:
     _font(subtitle, 18, color=HEADING)
     _spacing(subtitle, 0, 24, 1.0)
 
-    for level, (size, before, after) in enumerate(((20, 0, 12), (16, 18, 8), (13, 14, 6)), 1):
+    for level, (size, before, after) in enumerate(((20, 0, 12), (16, 14, 6), (13, 10, 4)), 1):
         heading = document.styles[f"Heading {level}"]
         _font(heading, size, bold=True, color=HEADING)
         _spacing(heading, before, after, 1.0)
@@ -144,7 +146,7 @@ def _paragraph_styles(document: docx.Document) -> None:
         entry = _style(document, f"TOC {level}")
         entry.base_style = normal
         _font(entry, 12, bold=level == 1)
-        _spacing(entry, 6 if level == 1 else 0, 2)
+        _spacing(entry, 4 if level == 1 else 0, 0, 1.0)
         entry.paragraph_format.left_indent = Cm(0.6 * (level - 1))
 
     quote = document.styles["Quote"]
@@ -182,7 +184,7 @@ def _paragraph_styles(document: docx.Document) -> None:
         cell = _style(document, name)
         cell.base_style = normal
         _font(cell, 12, bold=bold)
-        _spacing(cell, 2, 2, 1.0)
+        _spacing(cell, 1, 1, 1.0)
 
 
 def _character_styles(document: docx.Document) -> None:
@@ -190,6 +192,7 @@ def _character_styles(document: docx.Document) -> None:
     link.font.color.rgb = LINK
     link.font.underline = True
     document.styles["Strong"].font.bold = True
+    word.format_prompt_style(_style(document, "Editor Prompt", WD_STYLE_TYPE.CHARACTER))
 
 
 def _table_style(document: docx.Document) -> None:
@@ -203,8 +206,8 @@ def _table_style(document: docx.Document) -> None:
     style.element.append(
         parse_xml(
             f"<w:tblPr {nsdecls('w')}><w:tblBorders>{borders}</w:tblBorders>"
-            '<w:tblCellMar><w:top w:w="57" w:type="dxa"/><w:left w:w="108" w:type="dxa"/>'
-            '<w:bottom w:w="57" w:type="dxa"/><w:right w:w="108" w:type="dxa"/></w:tblCellMar>'
+            '<w:tblCellMar><w:top w:w="28" w:type="dxa"/><w:left w:w="108" w:type="dxa"/>'
+            '<w:bottom w:w="28" w:type="dxa"/><w:right w:w="108" w:type="dxa"/></w:tblCellMar>'
             "</w:tblPr>"
         )
     )
@@ -236,12 +239,12 @@ def _field(paragraph, instruction: str, placeholder: str) -> None:
 
 
 def _page(document: docx.Document) -> None:
-    """A4 portrait, 2.54 cm margins; header and footer on every page but the first."""
+    """A4 portrait, 2 cm margins; header and footer on every page but the first."""
     section = document.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Cm(21.0), Cm(29.7)
     for side in ("top_margin", "bottom_margin", "left_margin", "right_margin"):
-        setattr(section, side, Cm(2.54))
+        setattr(section, side, Cm(2.0))
     section.header_distance = section.footer_distance = Cm(1.25)
     section.different_first_page_header_footer = True
 

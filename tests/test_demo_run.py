@@ -25,6 +25,11 @@ PREVIOUS = "2024-25"
 FEW = ("dorset", "essex", "kent", "lancashire", "surrey", "west-midlands")
 
 
+def visible(folder: Path) -> list[str]:
+    """What a person sees in a folder: its entries less the hidden ones (the run's lock file)."""
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+
+
 def invoke(*args: str):
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
@@ -85,16 +90,17 @@ def test_a_pdf_only_is_run_as_a_batch_with_its_verdict_never_the_demo(tmp_path, 
     assert "DEMO" not in result.output
     assert "E001" in result.output
     out = tmp_path / "output"
-    assert [p.name for p in out.iterdir()] == [YEAR]
+    assert visible(out) == [YEAR]
     record = json.loads((out / YEAR / "run.json").read_text(encoding="utf-8"))
     assert record["demo"] is False
     assert [(r["file"], r["verdict"]) for r in record["returns"]] == [
-        ("kent-return.pdf", "rejected")
+        ("README.md", "skipped"),
+        ("kent-return.pdf", "rejected"),
     ]
     summary = openpyxl.load_workbook(out / YEAR / "validation-summary.xlsx")
     assert summary.sheetnames[0] == "Returns"
     codes = [row[0] for row in summary["Problems"].iter_rows(min_row=2, values_only=True)]
-    assert codes == ["E001"]
+    assert codes == ["W125", "E001"]  # the README listed as skipped; the PDF rejected
     assert not list(out.rglob("*DEMO*"))
 
 
@@ -123,7 +129,7 @@ def test_the_demo_runs_for_the_default_input_holding_only_its_readme(demo_run):
 def test_demo_outputs_go_only_to_the_demo_folders(demo_run):
     out = demo_run["out"]
     # This year's demo run, and the year before that it is compared with.
-    assert sorted(p.name for p in out.iterdir()) == [f"demo-{PREVIOUS}", f"demo-{YEAR}"]
+    assert visible(out) == [f"demo-{PREVIOUS}", f"demo-{YEAR}"]
     for year in (PREVIOUS, YEAR):
         record = json.loads((out / f"demo-{year}" / "run.json").read_text(encoding="utf-8"))
         assert record["demo"] is True
@@ -260,10 +266,12 @@ def test_the_default_input_holding_other_files_is_never_the_demo(tmp_path, monke
     monkeypatch.chdir(tmp_path)
     inbox = inbox_with_readme(tmp_path)
     (inbox / "notes.txt").write_text("returns to follow", encoding="utf-8")
-    result = invoke("run", "--date", RUN_DATE)
-    assert result.exit_code == 2
-    assert "holds no returns" in result.output and "DEMO RUN" not in result.output
-    assert not (tmp_path / "output").exists()
+    result = invoke("run", "--year", YEAR, "--date", RUN_DATE)
+    # Every file gets its verdict, whatever its name: the note is checked (and rejected), and
+    # the batch is a real one, never the demo.
+    assert result.exit_code == 0, result.output
+    assert "DEMO" not in result.output and "E001" in result.output
+    assert visible(tmp_path / "output") == [YEAR]
 
 
 def test_a_run_on_a_folder_made_by_equality_demo_is_a_demo_run(tmp_path, few_members):
@@ -276,7 +284,7 @@ def test_a_run_on_a_folder_made_by_equality_demo_is_a_demo_run(tmp_path, few_mem
     )
     assert result.exit_code == 0, result.output
     assert "DEMO RUN" in result.output
-    assert [p.name for p in out.iterdir()] == [f"demo-{YEAR}"]
+    assert visible(out) == [f"demo-{YEAR}"]
     record = json.loads((out / f"demo-{YEAR}" / "run.json").read_text(encoding="utf-8"))
     assert record["demo"] is True
     reports = list((out / f"demo-{YEAR}" / "reports").glob("*.docx"))

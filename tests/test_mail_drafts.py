@@ -121,10 +121,13 @@ def read(path: Path):
 
 def returns(cycle) -> dict[str, dict]:
     record = json.loads((cycle["out"] / "run.json").read_text(encoding="utf-8"))
-    return {entry["opcc_code"]: entry for entry in record["returns"]}
+    return {e["opcc_code"]: e for e in record["returns"] if e["verdict"] != "skipped"}
 
 
 def test_run_json_carries_contact_and_provenance(cycle):
+    record = json.loads((cycle["out"] / "run.json").read_text(encoding="utf-8"))
+    skipped = [e["file"] for e in record["returns"] if e["verdict"] == "skipped"]
+    assert [Path(f).name for f in skipped] == ["collected.json"]  # listed, never read as a return
     entries = returns(cycle)
     assert {code: e["verdict"] for code, e in entries.items()} == {
         "kent": "accepted",

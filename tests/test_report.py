@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import importlib.util
 import io
@@ -18,7 +19,7 @@ import docx
 import pandas as pd
 import pytest
 from conftest import convert, needs_libreoffice
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
 from docx.oxml.ns import qn
 from docx.shared import Pt
 from docx.table import Table
@@ -176,7 +177,9 @@ def member(member_list, code: str = CODE) -> dict:
     return member_list.set_index("code").loc[code].to_dict() | {"code": code}
 
 
-def build(ret, member_list, *, others=(), template=None) -> docx.document.Document:
+def build(
+    ret, member_list, *, others=(), template=None, appendix="summary"
+) -> docx.document.Document:
     batch = [ret, *others]
     scores = scoring.score(pd.concat([r.responses for r in batch]), framework.load())
     national = scores.themes if others else None
@@ -188,6 +191,7 @@ def build(ret, member_list, *, others=(), template=None) -> docx.document.Docume
         template=template,
         national=national,
         generated=GENERATED,
+        appendix=appendix,
     )
 
 
@@ -269,6 +273,26 @@ def rows(table: Table) -> list[list[str]]:
     return [[cell.text for cell in row.cells] for row in table.rows]
 
 
+def prompt_runs(document) -> list[str]:
+    """The text of every run in the Editor Prompt character style, in the body and its tables."""
+    style_id = document.styles["Editor Prompt"].style_id
+    return [
+        "".join(t.text for t in run.iter(qn("w:t")))
+        for run in document.element.body.iter(qn("w:r"))
+        if run.find(f"{qn('w:rPr')}/{qn('w:rStyle')}") is not None
+        and run.find(f"{qn('w:rPr')}/{qn('w:rStyle')}").get(qn("w:val")) == style_id
+    ]
+
+
+def assert_highlighted(document) -> None:
+    """The Editor Prompt style is bold on a yellow highlight (what makes a prompt stand out)."""
+    style = document.styles["Editor Prompt"]
+    assert style.font.bold is True
+    assert style.font.highlight_color == WD_COLOR_INDEX.YELLOW
+    shading = style.element.rPr.find(qn("w:shd"))  # what LibreOffice shows
+    assert shading.get(qn("w:fill")) == "FFFF00"
+
+
 def body_text(document) -> str:
     parts = [p.text for p in document.paragraphs]
     for table in document.tables:
@@ -284,7 +308,14 @@ def test_title_page_names_the_body_year_edition_and_date(main_doc):
     assert (first[0].style.name, first[0].text) == ("Title", f"Equality Report {YEAR}")
     assert (first[1].style.name, first[1].text) == ("Subtitle", BODY)
     text = "\n".join(p.text for p in first)
-    assert "edition 2024-25" in text and "Date: 1 May 2026" in text
+    assert "edition 2024-25" in text
+    # The date of publication is the editor's to fill in: a highlighted prompt with the draft date.
+    date = next(p for p in first if p.text.startswith("Date of publication:"))
+    prompt = "[Editor: the date this report is published (this draft: 1 May 2026)]"
+    assert date.text == f"Date of publication: {prompt}"
+    assert date.runs[-1].text == prompt
+    assert date.runs[-1].style.name == "Editor Prompt"
+    assert_highlighted(main_doc)
     assert "Draft" not in body_text(main_doc)
     assert main_doc.core_properties.content_status == "Final"
 
@@ -433,12 +464,31 @@ def test_no_objectives_says_what_the_duty_requires(members_frame):
 
 
 def test_theme_chapter_shows_level_commentary_in_place_and_next_steps(main_doc, main_scores):
+    fw = framework.load()
+    theme_2 = fw.theme(2)
+    achieving = len(theme_2.level("Achieving").criteria)
+    developing = len(theme_2.level("Developing").criteria)
+    ids = [c.id for c in theme_2.criteria]
     assert paragraph_after(main_doc, "Theme 2: Analysing and Using Data and Information") == (
-        "Level reached: Developing"
+        "Level reached: Developing. Every criterion at Developing is satisfied; satisfied: "
+        f"{developing} of {developing} Developing, {achieving - 1} of {achieving} Achieving, "
+        f"{len(theme_2.level('Advancing').criteria)} of {len(theme_2.level('Advancing').criteria)}"
+        f" Advancing criteria. Framework reference: theme 2, criteria {ids[0]} to {ids[-1]}."
     )
     in_place = rows(table_after(main_doc, "Theme 2: Analysing and Using Data and Information"))
-    assert in_place[0] == ["ID", "Criterion", "Evidence"]
-    assert "2.2.a" not in [r[0] for r in in_place]
+    assert in_place[0] == ["ID", "Evidence"]
+    assert [r[0] for r in in_place[1:]] == [cid for cid in ids if cid != "2.2.a"]
+    assert in_place[1] == [
+        "2.1.a",
+        "Board minutes for 2.1.a\nEvidence link (not a web address): javascript:alert(1)",
+    ]
+    # The framework's wording is referred to, not reprinted: no level descriptor, no criterion
+    # text in what is in place.
+    text = body_text(main_doc)
+    for theme in fw.themes:
+        for level in theme.levels:
+            assert level.descriptor.split("\n\n")[0] not in text
+    assert theme_2.criteria[0].text not in "\n".join("\n".join(r) for r in in_place)
     steps = main_scores.for_opcc(CODE).next_steps
     expected = steps.loc[steps["theme"] == 2, "criterion_id"].tolist()
     assert expected == ["2.2.a"]
@@ -489,10 +539,23 @@ def test_evidence_links_are_real_hyperlinks_that_say_where_they_go(main_doc):
         run = link.find(qn("w:r"))
         assert run.find(f"{qn('w:rPr')}/{qn('w:rStyle')}").get(qn("w:val")) == "Hyperlink"
         links.setdefault(target, "".join(t.text for t in link.iter(qn("w:t"))))
-    assert links[f"{HEADER_LINK}1.1.a"] == "Evidence for 1.1.a (www.example.gov.uk/equality/1.1.a)"
+    # The evidence's own description is the link text (one line, not the address as well).
+    assert links[f"{HEADER_LINK}1.1.a"] == "Board minutes for 1.1.a"
     text = body_text(main_doc)
     assert "Evidence link (not a web address): javascript:alert(1)" in text
     assert "Evidence link (not a web address): file:///etc/passwd" in text
+
+
+def test_a_link_without_a_description_says_where_it_goes(members_frame):
+    ret = make_return()
+    ret.responses.loc[ret.responses["criterion_id"] == "1.1.b", "evidence"] = ""
+    document = build(ret, members_frame)
+    in_place = {
+        r[0]: r[1]
+        for r in rows(table_after(document, "Theme 1: Collecting and Sharing Information"))
+    }
+    assert in_place["1.1.b"] == "Evidence for 1.1.b (www.example.gov.uk/equality/1.1.b)"
+    assert in_place["1.1.a"] == "Board minutes for 1.1.a"
 
 
 @pytest.mark.parametrize(
@@ -528,7 +591,13 @@ def test_incomplete_return_is_marked_draft_and_says_what_is_missing(members_fram
     theme_9 = len(framework.load().theme(9).criteria)
     assert f"Theme 9 (Equality Objectives and Annual Reporting): all {theme_9} criteria" in texts
     assert document.core_properties.content_status == "Draft"
-    every = rows(table_after(document, "Theme 3: Effective Community Engagement", occurrence=-1))
+    # The summary appendix counts them per theme; the full one lists each as Not assessed.
+    counts = {r[0]: r for r in rows(table_after(document, "Criteria by status"))}
+    assert counts["3. Effective Community Engagement"][5] == "2"
+    assert counts["9. Equality Objectives and Annual Reporting"][5] == str(theme_9)
+    assert counts["All themes"][5] == str(len(blank))
+    full = build(make_return(status=status), members_frame, appendix="full")
+    every = rows(table_after(full, "Theme 3: Effective Community Engagement", occurrence=-1))
     assert {r[0]: r[2] for r in every[1:]}["3.1.b"] == "Not assessed"
 
 
@@ -540,10 +609,13 @@ def test_small_offices_get_the_employee_information_note(members_frame, employee
     assert ("fewer than 150 employees are exempt" in body_text(document)) is note
 
 
-def test_statement_missing_is_said_not_hidden(members_frame):
-    document = build(make_return(equality_statement=""), members_frame)
+def test_statement_missing_leaves_the_editor_a_highlighted_prompt(members_frame):
+    document = reopen(build(make_return(equality_statement=""), members_frame))
     statement = paragraph_after(document, "The Commissioner's equality statement")
-    assert statement == "The return did not include an equality statement."
+    prompt = "[Editor: add the Commissioner's equality statement (the return gave none).]"
+    assert statement == prompt
+    assert prompt in prompt_runs(document)
+    assert_highlighted(document)
 
 
 # --- the national picture -----------------------------------------------------------------------
@@ -825,8 +897,27 @@ def test_report_command_from_filled_workbooks(make_workbook, tmp_path):
     assert "National picture" in [text for _, text in headings(document)]
     assert document.core_properties.author == BODY
 
+    # What is left for the editor is listed beside each report; the default appendix is short.
+    assert "editor prompts left: Date of publication; Contact details; Welsh-language version" in (
+        result.output
+    )
+    assert "Criteria by status" in [text for _, text in headings(document)]
+    assert "Every criterion" not in [text for _, text in headings(document)]
+
     again = CliRunner().invoke(main, args, catch_exceptions=False)
     assert f"{path}: unchanged" in again.output
+
+    full = tmp_path / "full"
+    for choice, expected in (("full", "Every criterion"), ("none", None)):
+        folder = full / choice
+        options = ["--out", str(folder), "--appendix", choice]
+        done = CliRunner().invoke(main, [*args[:2], *options, *args[4:]], catch_exceptions=False)
+        assert done.exit_code == 0, done.output
+        found = [t for _, t in headings(docx.Document(str(folder / path.name)))]
+        assert ("Appendix" in found) is (expected is not None)
+        assert expected is None or expected in found
+    bad = CliRunner().invoke(main, [*args, "--appendix", "short"])
+    assert bad.exit_code == 2 and "'short' is not one of 'full', 'summary', 'none'" in bad.output
 
 
 # --- the content model, apart from Word -----------------------------------------------------------
@@ -864,3 +955,264 @@ def test_the_content_model_is_plain_data_another_writer_can_lay_out(main_doc, me
     assert content.title_page.subtitle == BODY
     assert content.properties.title == main_doc.core_properties.title
     assert {b.role for b in content.blocks if isinstance(b, model.Paragraph)} == {"body", "quote"}
+
+
+# --- a concise report: prompts, statements, appendix, rows kept whole ---------------------------
+
+
+def content_of(ret, members_frame, **options):
+    scores = scoring.score(ret.responses, framework.load())
+    return report.build_content(
+        ret,
+        scores,
+        framework.load(),
+        member(members_frame, ret.opcc_code),
+        generated=GENERATED,
+        **options,
+    )
+
+
+def without_commentary(themes: set[int]) -> returns.Return:
+    ret = make_return()
+    commentary = ret.commentary[~ret.commentary["theme"].isin(themes)].reset_index(drop=True)
+    return dataclasses.replace(ret, commentary=commentary)
+
+
+def test_missing_commentary_and_evidence_leave_highlighted_prompts_never_placeholders(
+    tmp_path, members_frame
+):
+    ret = without_commentary({3, 7})
+    # 1.1.c is Met with no evidence and no link: a published report must not say "None given".
+    met = ret.responses["criterion_id"] == "1.1.c"
+    ret.responses.loc[met, ["evidence", "evidence_link"]] = ""
+    [outcome] = write(tmp_path, [ret], members_frame)
+    document = docx.Document(str(outcome.path))
+    text = body_text(document)
+    for placeholder in ("No commentary was given", "None given", "Not given", "left blank"):
+        assert placeholder not in text
+    commentary = paragraph_after(document, "Commentary")  # theme 1's: the return's own words
+    assert commentary == "Our work on theme 1."
+    prompts = prompt_runs(document)
+    expected = (
+        "[Editor: add the OPCC's commentary on this theme: what it did this year, what changed "
+        "as a result and what it will focus on next (the return gave none).]"
+    )
+    assert prompts.count(expected) == 2
+    in_place = {
+        r[0]: r[1]
+        for r in rows(table_after(document, "Theme 1: Collecting and Sharing Information"))
+    }
+    evidence_prompt = (
+        "[Editor: add the evidence that 1.1.c is met, or change its status (the return gave none).]"
+    )
+    assert in_place["1.1.c"] == evidence_prompt
+    assert evidence_prompt in prompts
+    assert_highlighted(document)
+    objective_2 = [p.text for p in document.paragraphs if p.text.startswith("Commentary:")][1]
+    assert objective_2 == (
+        "Commentary: [Editor: add a sentence on the progress made with this objective.]"
+    )
+    # The outcome lists every prompt left, in reading order, for the run summary.
+    assert outcome.prompts == (
+        "Date of publication",
+        "Contact details",
+        "Welsh-language version",
+        "Objective 2: commentary",
+        "Evidence for 1.1.c",
+        "Commentary on theme 3",
+        "Commentary on theme 7",
+    )
+    assert len(prompts) == len(outcome.prompts)  # each shown once, the date's on the title page
+    assert prompts[0] == "[Editor: the date this report is published (this draft: 1 May 2026)]"
+    from pipeline import display
+
+    assert display.prompts_line(outcome.prompts) == (
+        "7 editor prompts left: Date of publication; Contact details; Welsh-language version; "
+        "Objective 2: commentary; Evidence for 1.1.c; Commentary on themes 3, 7"
+    )
+
+
+def test_prompts_in_a_template_made_before_the_prompt_style_are_still_highlighted(
+    tmp_path, members_frame
+):
+    old = docx.Document(str(report.DEFAULT_TEMPLATE))
+    style = old.styles["Editor Prompt"]
+    style.element.getparent().remove(style.element)
+    path = tmp_path / "old-template.docx"
+    old.save(str(path))
+    document = reopen(build(without_commentary({2}), members_frame, template=path))
+    assert_highlighted(document)
+    assert any("commentary on this theme" in p for p in prompt_runs(document))
+
+
+def test_statements_contact_and_other_formats(members_frame):
+    with_email = content_of(make_return(contact_email="equality@example.gov.uk"), members_frame)
+    document = reopen(build(make_return(contact_email="equality@example.gov.uk"), members_frame))
+    contact = paragraph_after(document, "Contact us and other formats")
+    assert "in another format, such as large print, easy read, braille, audio" in contact
+    assert BODY in contact
+    lines = [p.text for p in document.paragraphs if p.style.name == "List Bullet"]
+    assert "Email: equality@example.gov.uk" in lines
+    assert "Equality lead: the Head of Policy" in lines
+    assert "Contact details" not in with_email.prompts
+    # North Wales: the Welsh Language Standards ask for a Welsh version; the editor says where.
+    assert "Welsh-language version" in with_email.prompts
+    assert with_email.prompts[0] == "Date of publication"
+
+    without = content_of(make_return(contact_email="not an address"), members_frame)
+    assert "Contact details" in without.prompts
+    english = content_of(make_return("kent", contact_email="a@kent.example"), members_frame)
+    assert "Welsh-language version" not in english.prompts
+    headings_found = [b.text for b in english.blocks if isinstance(b, report_model().Heading)]
+    intro = headings_found[: headings_found.index("At a glance")]
+    assert intro[-2:] == ["About this report", "Contact us and other formats"]
+
+
+def report_model():
+    from pipeline.report import model
+
+    return model
+
+
+def appendix_headings(document) -> list[tuple[int, str]]:
+    found = headings(document)
+    return found[found.index((1, "Appendix")) :] if (1, "Appendix") in found else []
+
+
+def test_summary_appendix_counts_statuses_and_lists_every_not_applicable_claim(main_doc):
+    assert appendix_headings(main_doc) == [
+        (1, "Appendix"),
+        (2, "How levels are calculated"),
+        (2, "Criteria by status"),
+        (2, "Not applicable claims"),
+    ]
+    counts = rows(table_after(main_doc, "Criteria by status"))
+    assert counts[0] == [
+        "Theme",
+        "Met",
+        "Partially met",
+        "Not met",
+        "Not applicable",
+        "Not assessed",
+        "Satisfied",
+    ]
+    fw = framework.load()
+    statuses = make_return().responses.set_index("criterion_id")["status"]
+    for theme, row in zip(fw.themes, counts[1:], strict=False):
+        ids = [c.id for c in theme.criteria]
+        found = statuses.loc[ids]
+        assert row[0] == f"{theme.number}. {theme.title}"
+        assert row[1:5] == [str(int((found == s).sum())) for s in layout.STATUSES]
+        assert row[5] == "0"
+    by_theme = {r[0].split(".")[0]: r for r in counts[1:]}
+    achieving = len(fw.theme(2).level("Achieving").criteria)
+    assert by_theme["2"][6] == f"{len(fw.theme(2).criteria) - 1} of {len(fw.theme(2).criteria)}"
+    assert by_theme["2"][3] == "1" and achieving > 1
+    # theme 5's claim has no reason: Not applicable, but not satisfied
+    assert by_theme["5"][4] == "1"
+    assert counts[-1][0] == "All themes" and counts[-1][6].endswith(" of 218")
+    assert sum(int(r[1]) for r in counts[1:-1]) == int(counts[-1][1])
+    # No criterion reprinted with its evidence: that is --appendix full.
+    assert "Every criterion" not in [text for _, text in headings(main_doc)]
+
+
+def test_full_appendix_is_every_criterion_with_status_and_evidence(members_frame):
+    document = build(make_return(), members_frame, appendix="full")
+    fw = framework.load()
+    found = appendix_headings(document)
+    assert found[:3] == [(1, "Appendix"), (2, "How levels are calculated"), (2, "Every criterion")]
+    assert found[3:-1] == [(3, f"Theme {t.number}: {t.title}") for t in fw.themes]
+    assert found[-1] == (2, "Not applicable claims")
+    text = body_text(document)
+    for name in ("Developing", "Achieving", "Advancing"):
+        assert f"{name}: {fw.level_definitions[name]}" in text
+    theme_2 = rows(
+        table_after(document, "Theme 2: Analysing and Using Data and Information", 0, -1)
+    )
+    assert theme_2[0] == ["ID", "Criterion", "Status", "Evidence"]
+    assert len(theme_2) == len(fw.theme(2).criteria) + 1
+    by_id = {r[0]: r for r in theme_2[1:]}
+    first = fw.theme(2).criteria[0]
+    assert by_id[first.id][1] == f"{first.level}\n{first.text}"
+    assert by_id["2.2.a"][2:] == ["Not met", "Board minutes for 2.2.a"]
+
+
+def test_no_appendix(members_frame):
+    document = build(make_return(), members_frame, appendix="none")
+    assert appendix_headings(document) == []
+    assert headings(document)[-1][1] != "Not applicable claims"
+    chapter = [
+        paragraph_after(document, "Theme 5: Participation in Democracy", n) for n in range(4)
+    ]
+    claim = next(t for t in chapter if t.startswith("Not applicable claims in this theme"))
+    assert claim.endswith("the reasons are listed under 'What is in place'.")
+    with pytest.raises(report.ReportError, match="appendix must be one of full, summary, none"):
+        content_of(make_return(), members_frame, appendix="short")
+
+
+def test_evidence_and_next_step_rows_never_split_across_pages(main_doc):
+    kept = 0
+    for table in main_doc.tables:
+        caption = table._tbl.tblPr.find(qn("w:tblCaption")).get(qn("w:val"))
+        if caption.endswith(("criteria satisfied", "every criterion")) or ": to reach" in caption:
+            for row in table.rows:
+                assert row._tr.find(f"{qn('w:trPr')}/{qn('w:cantSplit')}") is not None, caption
+                kept += 1
+    assert kept > 150
+
+
+def test_a_row_too_long_for_a_page_may_split(members_frame):
+    ret = make_return()
+    ret.responses.loc[ret.responses["criterion_id"] == "1.1.b", "evidence"] = "Long. " * 1500
+    document = build(ret, members_frame)
+    table = table_after(document, "Theme 1: Collecting and Sharing Information")
+    by_id = {row.cells[0].text: row for row in table.rows}
+    assert by_id["1.1.b"]._tr.find(f"{qn('w:trPr')}/{qn('w:cantSplit')}") is None
+    assert by_id["1.1.a"]._tr.find(f"{qn('w:trPr')}/{qn('w:cantSplit')}") is not None
+
+
+def test_page_count_of_a_file_that_is_no_pdf_is_a_report_error(tmp_path):
+    path = tmp_path / "broken.pdf"
+    path.write_bytes(b"not a pdf")
+    with pytest.raises(report.ReportError, match=r"broken\.pdf"):
+        report.page_count(path)
+
+
+@pytest.mark.libreoffice
+@needs_libreoffice
+def test_a_typical_demo_report_is_20_to_35_pages(tmp_path, members_frame):
+    """The median demo return by criteria filled in, with the default appendix, as a PDF."""
+    from rich.console import Console
+
+    from pipeline import demo, display, validate
+
+    made = demo.make_demo_returns(tmp_path / "returns", year=YEAR)
+    paths = validate.discover([made.folder])
+    batch = validate.resolve([(p, *validate.check_file(p, members_frame)) for p in paths])
+    filled = {
+        r.opcc_code: int((r.responses["status"].fillna("") != "").sum()) for r in batch.returns
+    }
+    ordered = sorted(filled, key=lambda code: (filled[code], code))
+    typical = next(r for r in batch.returns if r.opcc_code == ordered[len(ordered) // 2])
+    scores = scoring.score(batch.responses, framework.load())
+    out = tmp_path / "reports"
+    [outcome] = report.write_reports(
+        [typical], scores, framework.load(), members_frame, out, generated=GENERATED, demo=True
+    )
+    [pdf] = convert([outcome.path], "pdf", out)
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+    pages = int(re.search(r"^Pages:\s+(\d+)", info.stdout, re.M).group(1))
+    assert 20 <= pages <= 35, f"{typical.opcc_code}: {pages} pages"
+    assert report.page_count(pdf) == pages
+    # The run summary shows the pages of a report with a PDF beside it, and its prompts.
+    buffer = io.StringIO()
+    display.print_reports(Console(file=buffer, width=200), [outcome])
+    line = next(t for t in buffer.getvalue().splitlines() if typical.opcc_code in t)
+    assert f" {pages} " in line and "Date of publication" in line
+
+
+def test_the_command_line_offers_the_report_packages_appendix_choices():
+    from pipeline import cli
+
+    assert cli.APPENDIX_CHOICES == report.APPENDIX_CHOICES
+    assert report.DEFAULT_APPENDIX == "summary"

@@ -125,6 +125,8 @@ def test_run_completes_and_summarises(first_run):
     for word in ("accepted with warnings", "rejected", "superseded", "members with no return"):
         assert word in result.output
     assert "cover-letter.xlsx" in result.output
+    assert "Reports: pages and editor prompts left" in result.output
+    assert "Date of publication" in result.output
 
 
 def test_every_output_is_where_the_readme_says(first_run):
@@ -180,6 +182,14 @@ def test_run_record(first_run):
     assert record["counts"]["superseded"] == 1
     assert record["counts"]["members with no return"] == 39
     assert record["year"] == "2025-26" and record["demo"] is False
+    # The editor prompts left in each report, as the summary lists them.
+    prompts = record["editor_prompts"]
+    assert sorted(prompts) == [
+        "essex-equality-report-2025-26.docx",
+        "kent-equality-report-2025-26.docx",
+        "west-midlands-equality-report-2025-26.docx",
+    ]
+    assert all(found[0] == "Date of publication" for found in prompts.values())
 
 
 def test_inputs_are_never_modified(first_run):

@@ -79,7 +79,7 @@ def write_drafts(
     manifest = Manifest.load(out_dir / DRAFTS_FOLDER)
     drafts = []
     for entry in run.get("returns", []):
-        if entry.get("verdict") == "superseded":
+        if entry.get("verdict") in ("superseded", "skipped"):
             continue
         built = compose(
             entry,

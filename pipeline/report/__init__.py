@@ -7,12 +7,22 @@ below are the package's public interface.
 """
 
 from pipeline.national import position as national_position
-from pipeline.report.content import LANGUAGE, NOT_ASSESSED, ReportError, build_content
+from pipeline.report.content import (
+    APPENDIX_CHOICES,
+    DEFAULT_APPENDIX,
+    LANGUAGE,
+    NOT_ASSESSED,
+    PROMPT,
+    Appendix,
+    ReportError,
+    build_content,
+)
 from pipeline.report.files import (
     REPORT_NAME,
     RenderJob,
     ReportOutcome,
     build_report,
+    page_count,
     render_report,
     report_name,
     report_returns,
@@ -23,6 +33,7 @@ from pipeline.report.word import (
     CHARACTER_STYLES,
     DEFAULT_TEMPLATE,
     PARAGRAPH_STYLES,
+    PROMPT_STYLE,
     TABLE_STYLE,
     TOC_INSTRUCTION,
     render,
@@ -30,14 +41,19 @@ from pipeline.report.word import (
 )
 
 __all__ = [
+    "APPENDIX_CHOICES",
     "CHARACTER_STYLES",
+    "DEFAULT_APPENDIX",
     "DEFAULT_TEMPLATE",
     "LANGUAGE",
     "NOT_ASSESSED",
     "PARAGRAPH_STYLES",
+    "PROMPT",
+    "PROMPT_STYLE",
     "REPORT_NAME",
     "TABLE_STYLE",
     "TOC_INSTRUCTION",
+    "Appendix",
     "RenderJob",
     "ReportError",
     "ReportOutcome",
@@ -45,6 +61,7 @@ __all__ = [
     "build_report",
     "link_text",
     "national_position",
+    "page_count",
     "plain",
     "render",
     "render_report",

@@ -20,25 +20,37 @@ from docx.document import Document as WordDocument
 from pipeline import layout, manifest, marks, outputs, scoring
 from pipeline.framework import Framework
 from pipeline.progress import Progress
-from pipeline.report import word
-from pipeline.report.content import build_content
+from pipeline.report import model, word
+from pipeline.report.content import DEFAULT_APPENDIX, Appendix, ReportError, build_content
 from pipeline.returns import Return
 
 REPORT_NAME = "{code}-equality-report-{year}.docx"
 #: A Welsh member's report in one of its two languages: `-cy` (Welsh) or `-en` (English).
 BILINGUAL_NAME = "{code}-equality-report-{year}-{language}.docx"
-#: What `languages` may be: each member's own (Welsh and English for a Welsh member), or English.
-LANGUAGE_CHOICES = ("auto", "en")
 
 
 @dataclass(frozen=True)
 class ReportOutcome:
-    """What happened to one OPCC's report; `path` is where the new report is."""
+    """What happened to one OPCC's report; `path` is where the new report is, `prompts` the
+    editor prompts left in it (short labels, in reading order)."""
 
     code: str
     path: Path
     status: manifest.Status
     message: str
+    prompts: tuple[str, ...] = ()
+
+
+def page_count(pdf_path: Path) -> int:
+    """The number of pages of a PDF (a report converted by LibreOffice); ReportError if it
+    cannot be read."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        return len(PdfReader(pdf_path).pages)
+    except (OSError, PyPdfError) as exc:
+        raise ReportError(f"{pdf_path}: not a PDF whose pages can be counted ({exc}).") from exc
 
 
 def report_name(code: str, year: str, language: str | None = None) -> str:
@@ -68,6 +80,7 @@ def build_report(
     generated: dt.date,
     demo: bool = False,
     progress: Progress | None = None,
+    appendix: Appendix = DEFAULT_APPENDIX,
     language: str = "en",
     counterpart: str | None = None,
 ) -> WordDocument:
@@ -76,8 +89,8 @@ def build_report(
     `national` is `Scores.themes` of every accepted return in the run; with more than one OPCC
     in it, the report gains a national picture that names no other OPCC. `demo`: the return is
     invented, and the report says DEMO. `progress`: this OPCC's progress since last year.
-    `language`: "en" or "cy"; `counterpart`: the file name of the same report in the other
-    language, which the report links to.
+    `appendix`: "full", "summary" or "none". `language`: "en" or "cy"; `counterpart`: the file
+    name of the same report in the other language, which the report links to.
     """
     content = build_content(
         ret,
@@ -87,9 +100,14 @@ def build_report(
         national=national,
         generated=generated,
         progress=progress,
+        appendix=appendix,
         language=language,
         counterpart=counterpart,
     )
+    return _word(content, template, demo)
+
+
+def _word(content: model.Document, template: Path | None, demo: bool) -> WordDocument:
     document = word.render(content, template)
     if demo:
         marks.mark_document(document)
@@ -110,6 +128,7 @@ class RenderJob:
     out_dir: Path
     demo: bool = False
     progress: Progress | None = None
+    appendix: Appendix = DEFAULT_APPENDIX
     #: The file's language (None: English under the plain name) and its other-language twin.
     language: str | None = None
     counterpart: str | None = None
@@ -121,24 +140,24 @@ class RenderJob:
         return marks.demo_name(name) if self.demo else name
 
 
-def render_report(job: RenderJob) -> Path:
-    """Build one report and save it to a hidden file beside its final place."""
-    document = build_report(
+def render_report(job: RenderJob) -> tuple[Path, tuple[str, ...]]:
+    """Build one report and save it to a hidden file beside its final place; with the editor
+    prompts left in it."""
+    content = build_content(
         job.ret,
         job.scores,
         job.framework,
         job.member,
-        template=job.template,
         national=job.national,
         generated=job.generated,
-        demo=job.demo,
         progress=job.progress,
+        appendix=job.appendix,
         language=job.language or "en",
         counterpart=job.counterpart,
     )
+    document = _word(content, job.template, job.demo)
     name = f"{outputs.TEMP_PREFIX}rendering-{job.name}"
-    path = job.out_dir / name
-    return outputs.save_document(document, path)
+    return outputs.save_document(document, job.out_dir / name), content.prompts
 
 
 def write_reports(
@@ -154,6 +173,7 @@ def write_reports(
     executor: Executor | None = None,
     demo: bool = False,
     progress: Progress | None = None,
+    appendix: Appendix = DEFAULT_APPENDIX,
     welsh: Collection[str] = (),
 ) -> list[ReportOutcome]:
     """Write a report per return into `out_dir`, never replacing one that someone has edited.
@@ -161,8 +181,9 @@ def write_reports(
     With an `executor`, the reports are rendered on it (order is kept); without, in turn.
     `demo`: the returns are invented; each report says DEMO and its name ends in -DEMO.
     `progress`: the run against last year; each report with a return last year says what moved.
-    `welsh`: the codes of the members whose reports are written in Welsh and in English
-    (`-cy` and `-en` files, each linking to the other); every other report is English only.
+    `appendix`: "full", "summary" or "none" (see `content.Appendix`). `welsh`: the codes of the
+    members whose reports are written in Welsh and in English (`-cy` and `-en` files, each
+    linking to the other); every other report is English only.
     """
     out_dir = Path(out_dir)
     word.template_bytes(template)  # fail before any report if the template is unusable
@@ -186,6 +207,7 @@ def write_reports(
                     out_dir,
                     demo,
                     progress.for_opcc(ret.opcc_code) if progress is not None else None,
+                    appendix,
                     language,
                     None if other is None else _name(ret, other, demo),
                 )
@@ -197,17 +219,19 @@ def write_reports(
     records = manifest.Manifest.load(out_dir)
     outcomes: list[ReportOutcome] = []
     try:
-        for job, path in zip(jobs, rendered, strict=True):
+        for job, (path, prompts) in zip(jobs, rendered, strict=True):
             outcome = records.write(
                 job.name,
                 lambda target, path=path: os.replace(path, target),
                 force=force,
             )
             outcomes.append(
-                ReportOutcome(job.ret.opcc_code, outcome.path, outcome.status, outcome.message)
+                ReportOutcome(
+                    job.ret.opcc_code, outcome.path, outcome.status, outcome.message, prompts
+                )
             )
     finally:
-        for path in rendered:
+        for path, _ in rendered:
             path.unlink(missing_ok=True)
         if outcomes:
             records.save()
@@ -229,6 +253,7 @@ def report_returns(
     generated: dt.date,
     force: bool = False,
     executor: Executor | None = None,
+    appendix: Appendix = DEFAULT_APPENDIX,
     welsh: Collection[str] = (),
 ) -> list[ReportOutcome]:
     """Score the accepted returns, each year's together, and write their reports.
@@ -254,6 +279,7 @@ def report_returns(
             generated=generated,
             force=force,
             executor=executor,
+            appendix=appendix,
             welsh=welsh,
         )
     return outcomes

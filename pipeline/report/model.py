@@ -3,6 +3,8 @@
 `content.build_content` makes a `Document`; a writer (`word.render` for .docx) lays it out. A
 writer maps each block and paragraph `role` to its own formatting, so another format (HTML) needs
 a new writer and no change here. All text is final display text: plain strings, never markup.
+Text marked `prompt` is an editor prompt: a gap the return left, for a person to fill before
+publishing; writers show it highlighted, and `Document.prompts` lists them.
 """
 
 from __future__ import annotations
@@ -21,12 +23,15 @@ class Text:
 
     `lang` is set when the run is in another language than the document's (e.g. "en" for the
     framework's criteria, which have no official Welsh translation, in a Welsh report).
+    `prompt`: the text is an editor prompt ("[Editor: ...]"), never to be published as it is;
+    writers show it highlighted so that nobody misses it.
     """
 
     text: str
     strong: bool = False
     link: str | None = None
     lang: str | None = None
+    prompt: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,8 +70,9 @@ class Table:
     """A data table with one header row and no merged cells.
 
     `widths` are the columns' relative widths. Cells in `level_column` hold a level word and
-    are shown in that level's colour. `keep_rows`: rows are short and should not break across
-    pages. `caption` names the table; `description` says what it holds (for screen readers).
+    are shown in that level's colour. `keep_rows`: no row breaks across pages (a writer may
+    still let a row too long for one page break). `caption` names the table; `description`
+    says what it holds (for screen readers).
     """
 
     caption: str
@@ -102,10 +108,12 @@ Block = Heading | Paragraph | BulletList | Table | Figure | Contents
 
 @dataclass(frozen=True)
 class Field:
-    """A labelled value, as on the title page: 'Date: 1 May 2026'."""
+    """A labelled value, as on the title page: 'Date: 1 May 2026'; `prompt`: the value is an
+    editor prompt (see `Text.prompt`)."""
 
     label: str
     value: str
+    prompt: bool = False
 
 
 @dataclass(frozen=True)
@@ -136,11 +144,16 @@ class Properties:
 
 @dataclass(frozen=True)
 class Document:
-    """A whole report: its properties, title page, then its blocks in reading order."""
+    """A whole report: its properties, title page, then its blocks in reading order.
+
+    `prompts`: a short label of each editor prompt left in it, in reading order (e.g.
+    "Commentary on theme 3"), for the run summary.
+    """
 
     properties: Properties
     title_page: TitlePage
     blocks: tuple[Block, ...]
+    prompts: tuple[str, ...] = ()
 
     def headings(self, levels: tuple[int, ...] = (1, 2, 3)) -> list[Heading]:
         """The headings of these levels, in order (what a table of contents lists)."""

@@ -3,7 +3,8 @@
 Every format comes from the template's named styles (see `templates/build_report_template.py`),
 so the APCC restyles every report by restyling the template in Word. All python-docx and XML
 code of the report lives here. Text is written as escaped plain runs; only `Text.link` becomes a
-hyperlink.
+hyperlink. Editor prompts (`Text.prompt`) are in the Editor Prompt character style: highlighted,
+so that nobody publishes one by mistake.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from xml.sax.saxutils import escape
 
 import docx
 from docx.document import Document as WordDocument
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_COLOR_INDEX
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
@@ -61,7 +64,10 @@ PARAGRAPH_STYLES = (
     "Table Heading",
     "Table Text",
 )
-CHARACTER_STYLES = ("Hyperlink", "Strong")
+CHARACTER_STYLES = ("Hyperlink", "Strong", "Editor Prompt")
+#: Styles a template made before they existed may lack: the writer then adds them itself.
+ADDED_STYLES = ("Editor Prompt",)
+PROMPT_STYLE = "Editor Prompt"
 TABLE_STYLE = "Data Table"
 #: The paragraph style of each `model.Paragraph` role.
 ROLE_STYLES = {"body": "Normal", "quote": "Quote"}
@@ -100,7 +106,7 @@ def _checked_template(path: Path, _mtime: int, _size: int) -> bytes:
     missing = [
         name
         for name in (*PARAGRAPH_STYLES, *CHARACTER_STYLES, TABLE_STYLE)
-        if name.lower() not in names
+        if name.lower() not in names and name not in ADDED_STYLES
     ]
     if missing:
         raise ReportError(
@@ -123,7 +129,31 @@ def _empty_document(template: Path | None) -> WordDocument:
     for child in list(body):
         if child.tag != qn("w:sectPr"):
             body.remove(child)
+    if PROMPT_STYLE.lower() not in _style_ids(document):
+        _add_prompt_style(document)
     return document
+
+
+def _add_prompt_style(document: WordDocument) -> None:
+    """Editor Prompt as templates/report.docx has it, for a template restyled before it had one."""
+    format_prompt_style(document.styles.add_style(PROMPT_STYLE, WD_STYLE_TYPE.CHARACTER))
+
+
+def format_prompt_style(style) -> None:
+    """Bold on yellow: a highlight for Word, and the same yellow as shading, which LibreOffice
+    shows (it ignores a highlight set in a style). Near-black on yellow is 15:1."""
+    style.font.bold = True
+    style.font.highlight_color = WD_COLOR_INDEX.YELLOW
+    properties = style.element.get_or_add_rPr()
+    for old in properties.findall(qn("w:shd")):
+        properties.remove(old)
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:color"), "auto")
+    shading.set(qn("w:fill"), "FFFF00")
+    properties.insert_element_before(
+        shading, "w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang"
+    )
 
 
 # --- rendering ------------------------------------------------------------------------------------
@@ -182,7 +212,11 @@ class _Writer:
         for field in page.details:
             self.runs(
                 self.paragraph(),
-                (model.Text(field.label, strong=True), model.Text(" " + field.value)),
+                (
+                    model.Text(field.label, strong=True),
+                    model.Text(" "),
+                    model.Text(field.value, prompt=field.prompt),
+                ),
             )
         if page.notice_title:
             self.paragraph(page.notice_title, "Draft Notice")
@@ -201,7 +235,7 @@ class _Writer:
             if run.link:
                 self.link(paragraph, run.link, run.text, run.lang or lang)
             else:
-                self.run(paragraph, run.text, "Strong" if run.strong else None, run.lang or lang)
+                self.run(paragraph, run.text, _character_style(run), run.lang or lang)
 
     def run(self, paragraph, text: str, style: str | None = None, lang: str | None = None):
         run = paragraph.add_run(INVALID_XML.sub("", text))
@@ -226,8 +260,9 @@ class _Writer:
         """A data table: header row marked and repeated on every page, no merged cells.
 
         Level cells get their level's fill; the word itself is the cell's text. `keep_rows`
-        stops short rows breaking across pages (long ones must be free to). The XML is written
-        in one go (text escaped): python-docx's cell API made reports slow.
+        stops rows breaking across pages (cantSplit), but for a row too long for one page,
+        which must be free to. The XML is written in one go (text escaped): python-docx's cell
+        API made reports slow.
         """
         total = sum(table.widths)
         twips = [int(self.width * w / total) // _EMU_PER_TWIP for w in table.widths]
@@ -245,7 +280,8 @@ class _Writer:
         header = tuple((model.Text(label),) for label in table.header)
         for index, cells in enumerate([header, *table.rows]):
             style = self.style_id("Table Heading" if index == 0 else "Table Text")
-            row_properties = "<w:cantSplit/>" if index == 0 or table.keep_rows else ""
+            keep = index == 0 or (table.keep_rows and _fits_a_page(cells, twips))
+            row_properties = "<w:cantSplit/>" if keep else ""
             if index == 0:
                 row_properties += "<w:tblHeader/>"
             parts.append(f"<w:tr><w:trPr>{row_properties}</w:trPr>")
@@ -267,7 +303,14 @@ class _Writer:
                         parts.append(_run_xml(line.text, self.style_id("Hyperlink"), line.lang))
                         parts.append("</w:hyperlink>")
                     else:
-                        parts.append(_run_xml(line.text, lang=line.lang))
+                        style_name = _character_style(line)
+                        parts.append(
+                            _run_xml(
+                                line.text,
+                                self.style_id(style_name) if style_name else None,
+                                line.lang,
+                            )
+                        )
                     parts.append("</w:p>")
                 parts.append("</w:tc>")
             parts.append("</w:tr>")
@@ -299,6 +342,31 @@ class _Writer:
         for offset, run in enumerate((_field_char("begin"), instruction, _field_char("separate"))):
             first.insert(1 + offset, run)
         last.append(_field_char("end"))
+
+
+def _character_style(run: model.Text) -> str | None:
+    if run.prompt:
+        return PROMPT_STYLE
+    return "Strong" if run.strong else None
+
+
+#: About how many lines of table text fit on a page, and how wide a character is (twips).
+_LINES_PER_PAGE = 40
+_TWIPS_PER_CHARACTER = 125
+
+
+def _fits_a_page(cells: tuple[model.Cell, ...], twips: list[int]) -> bool:
+    """Whether the row's longest cell would fit on one page (a generous estimate)."""
+    for cell, width in zip(cells, twips, strict=True):
+        per_line = max(1, (width - 216) // _TWIPS_PER_CHARACTER)
+        lines = sum(
+            -(-max(len(piece), 1) // per_line)
+            for run in cell
+            for piece in re.split(r"\r\n|\r|\n", run.text)
+        )
+        if lines > _LINES_PER_PAGE:
+            return False
+    return True
 
 
 def _attr(text: object) -> str:

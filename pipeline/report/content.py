@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Literal, get_args
 
 import pandas as pd
+from babel.dates import format_date
 
 from pipeline import __version__, charts, i18n, layout, national, outputs, scoring
 from pipeline.framework import LEVEL_LADDER, LEVELS, NOT_YET, Framework
@@ -201,8 +202,19 @@ def _evidence(
     return items or [empty()]
 
 
+def _date(value: object, words: i18n.Translator) -> str:
+    """A date in the report's language ("1 May 2026", "1 Mai 2026"); anything else as `plain`."""
+    if words.language != "en" and isinstance(value, dt.date) and not pd.isna(value):
+        return format_date(value, "d MMMM y", locale=words.language)
+    return plain(value)
+
+
 def _target_date(row: Mapping[str, object], words: i18n.Translator) -> str:
-    return plain(row.get("target_date")) or plain(row.get("target_date_raw")) or words._("Not set")
+    return (
+        _date(row.get("target_date"), words)
+        or plain(row.get("target_date_raw"))
+        or words._("Not set")
+    )
 
 
 def _themes_list(numbers: Iterable[int], words: i18n.Translator) -> str:
@@ -335,7 +347,7 @@ class _Report:
                 _("Date of publication:"),
                 _("[Editor: {}]").format(
                     _("the date this report is published (this draft: {date})").format(
-                        date=plain(self.generated)
+                        date=_date(self.generated, self.words)
                     )
                 ),
                 prompt=True,
@@ -473,7 +485,7 @@ class _Report:
         out, fw, profile = self.out, self.framework, self.ret.profile
         out.heading(_("About this report"), 2)
         who = plain(profile.get("signoff_role"))
-        when = plain(profile.get("signoff_date"))
+        when = _date(profile.get("signoff_date"), self.words)
         signed = ""
         if who and when:
             signed = " " + _("The return was signed off by the {who} on {when}.")
@@ -521,7 +533,7 @@ class _Report:
             _(
                 "The report was generated on {date} from the OPCC's self-assessment return for "
                 "{year}."
-            ).format(date=plain(self.generated), year=self.year)
+            ).format(date=_date(self.generated, self.words), year=self.year)
             + " "
             + where
         )

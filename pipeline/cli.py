@@ -337,6 +337,11 @@ def _prefilled_workbooks(
 @click.option("--force", is_flag=True, help="Overwrite reports even if someone has edited them.")
 @click.option("--strict", is_flag=True, help="Exit 1 when any return was rejected.")
 @click.option(
+    "--pdf",
+    is_flag=True,
+    help="Also a tagged PDF of each Word report, contents with page numbers (needs LibreOffice).",
+)
+@click.option(
     "--max-unzipped-mb",
     type=click.IntRange(1),
     default=200,
@@ -362,6 +367,7 @@ def run_command(
     appendix: str,
     force: bool,
     strict: bool,
+    pdf: bool,
     max_unzipped_mb: int,
     previous: Path | None,
     language: str,
@@ -369,8 +375,9 @@ def run_command(
 ) -> None:
     """Validate, score and report on every return in INPUT_DIR (default: input/).
 
-    Writes OUT/<year>/: reports/ (Word), feedback/ (one workbook per return with problems),
-    validation-summary.xlsx, equality-benchmark-<year>.xlsx and run.json. Every file in
+    Writes OUT/<year>/: reports/ (Word, a web page each, with --pdf a tagged PDF each),
+    feedback/ (one workbook per return with problems), validation-summary.xlsx,
+    equality-benchmark-<year>.xlsx (and its members' edition) and run.json. Every file in
     INPUT_DIR gets a verdict. With no INPUT_DIR named and nothing in input/ but its README, it
     runs on invented demo returns instead and writes OUT/demo-<year>/, every output marked DEMO;
     so does a run on a folder made by `equality demo`. With last year's output (--previous, or
@@ -385,6 +392,7 @@ def run_command(
         equality run input --out output
         equality run input --year 2025-26 --strict
         equality run input --out output --previous output/2024-25
+        equality run input --pdf
         equality run --out output    (input/, or the demo run if it holds only its README)
         equality run input --language en    (English reports only, for the Welsh members too)
     """
@@ -402,6 +410,7 @@ def run_command(
         "max_unzipped_bytes": max_unzipped_mb * 1024 * 1024,
         "previous": previous,
         "language": language,
+        "pdf": pdf,
     }
     try:
         with display.progress_bar(out) as progress:

@@ -190,7 +190,12 @@ def print_run_summary(out: Console, result) -> None:
     for row in rejected.itertuples(index=False):
         out.print(Text(f"{row.file}: [{row.code}] {row.message} {row.fix}"), highlight=False)
     # An edited output kept, or overwritten with --force: either way the person must hear of it.
-    for outcome in [*result.report_outcomes, *getattr(result, "output_outcomes", [])]:
+    outcomes = [
+        *result.report_outcomes,
+        *getattr(result, "output_outcomes", []),
+        *getattr(result, "publish_outcomes", []),
+    ]
+    for outcome in outcomes:
         if outcome.status not in ("written", "unchanged"):
             out.print(Text(outcome.message), style="yellow", highlight=False)
     if result.missing_members:

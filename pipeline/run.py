@@ -46,6 +46,8 @@ from pipeline import (
 from pipeline.mail import record as mail_record
 from pipeline.members import load_members, previous_codes, welsh_codes
 from pipeline.outputs import display_name, sha256_file, write_bytes_atomically
+from pipeline.report import pdf as report_pdf
+from pipeline.report import publish
 from pipeline.vocabulary import year_for_date
 
 #: Where the returns are saved, when no folder is named.
@@ -76,6 +78,8 @@ class RunResult:
     report_outcomes: list = field(default_factory=list)
     #: What happened to the other outputs people may edit (summary, benchmark, feedback).
     output_outcomes: list = field(default_factory=list)
+    #: What happened to each web page and (with --pdf) each PDF of the reports.
+    publish_outcomes: list = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     #: This year against last year's record, when there is one; else why not, if it was refused.
     progress: progress_module.Progress | None = None
@@ -115,6 +119,7 @@ def run(
     demo: bool = False,
     previous: Path | None = None,
     language: str = "auto",
+    pdf: bool = False,
 ) -> RunResult:
     """Run the whole batch on the returns in `input_dir`, writing OUT/<year>/.
 
@@ -123,10 +128,16 @@ def run(
     `previous` is last year's output folder, whose record the reports and the benchmark compare
     with (a history.RecordError if it cannot be used); by default OUT/<the year before>/ (for a
     demo run OUT/demo-<the year before>/) when it holds a record. `appendix`: what the reports'
-    appendix holds ("full", "summary" or "none"). `language`: "auto" gives the members flagged
-    welsh a Welsh and an English report; "en" gives every member English only.
+    appendix holds ("full", "summary" or "none"). `pdf`: also a tagged PDF of each Word report
+    (needs LibreOffice). `language`: "auto" gives the members flagged welsh a Welsh and an
+    English report; "en" gives every member English only.
     """
     progress = progress or (lambda step, done, total: None)
+    if pdf and report_pdf.soffice() is None:
+        raise RunError(
+            "--pdf needs LibreOffice (soffice), which is not installed. Install it "
+            "(Debian: libreoffice-writer-nogui) or run without --pdf."
+        )
     members = load_members(members_file)
     framework = framework_module.load()
     generated = generated or dt.date.today()
@@ -183,6 +194,7 @@ def run(
         timings["score"] = time.perf_counter() - clock
 
         outputs: dict[str, list[Path]] = {}
+        welsh = welsh_codes(members_file) if language == "auto" else frozenset()
         clock = time.perf_counter()
         progress("reports", 0, len(batch.returns))
         outcomes = report.write_reports(
@@ -197,12 +209,38 @@ def run(
             executor=pool,
             demo=demo,
             progress=since,
-            welsh=welsh_codes(members_file) if language == "auto" else (),
+            welsh=welsh,
             appendix=appendix,
         )
         outputs["reports"] = sorted(o.path for o in outcomes)
         progress("reports", len(batch.returns), len(batch.returns))
         timings["reports"] = time.perf_counter() - clock
+
+        clock = time.perf_counter()
+        published = publish.write_html_reports(
+            batch.returns,
+            scores,
+            framework,
+            members,
+            out_dir / "reports",
+            generated=generated,
+            force=force,
+            executor=pool,
+            demo=demo,
+            progress=since,
+            appendix=appendix,
+            welsh=welsh,
+        )
+        outputs["web pages"] = sorted(o.path for o in published)
+        timings["web pages"] = time.perf_counter() - clock
+        if pdf:
+            clock = time.perf_counter()
+            progress("pdf", 0, len(outcomes))
+            pdfs = report_pdf.write_pdfs(outcomes, out_dir / "reports", force=force, executor=pool)
+            published += pdfs
+            outputs["pdf"] = sorted(o.path for o in pdfs if o.status != report_pdf.FAILED)
+            progress("pdf", len(outcomes), len(outcomes))
+            timings["pdf"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
         kept: list[manifest.Outcome] = []
@@ -269,6 +307,7 @@ def run(
             outputs=outputs,
             report_outcomes=outcomes,
             output_outcomes=kept,
+            publish_outcomes=published,
             timings=timings,
             progress=since,
             previous_note=note,

@@ -55,7 +55,9 @@ CELL_CODES = {"W101", "W103", "W104", "W106", "W117", "W118", "W119", "W122"}
 #: The only fields our reports carry: table of contents, page numbers, the title in the header.
 OUR_FIELDS = re.compile(r"^\s*(TOC|PAGE|NUMPAGES|TITLE)\b")
 NAMES = {
-    "reports": re.compile(r"^[a-z0-9-]+-equality-report-\d{4}-\d{2}(\.new(-\d+)?)?\.docx$"),
+    "reports": re.compile(
+        r"^[a-z0-9-]+-equality-report-\d{4}-\d{2}(\.new(-\d+)?)?\.(docx|html|pdf)$"
+    ),
     "feedback": re.compile(r"^[a-z0-9-]+-feedback\.xlsx$"),
     "record": re.compile(
         r"^((responses|commentary|objectives|profile|themes|sections)\.csv|record\.json)$"
@@ -331,6 +333,41 @@ def test_reports_hold_return_text_as_plain_runs(corpus):
     for injected in INJECTIONS.values():
         assert injected in text  # shown as typed, so it can be challenged
     assert WELSH in _all_text(corpus["out"] / f"reports/north-wales-equality-report-{YEAR}.docx")
+
+
+def test_web_pages_hold_return_text_as_text_never_markup(corpus):
+    from html.parser import HTMLParser
+
+    class Reader(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.tags: list[str] = []
+            self.links: list[str] = []
+            self.text: list[str] = []
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append(tag)
+            self.links += [v or "" for k, v in attrs if k in ("href", "src")]
+
+        def handle_data(self, data):
+            self.text.append(data)
+
+    pages = sorted((corpus["out"] / "reports").glob("*.html"))
+    words = (corpus["out"] / "reports").glob("*.docx")
+    assert {p.stem for p in pages} == {p.stem.removesuffix(".new") for p in words}
+    texts = {}
+    for path in pages:
+        reader = Reader()
+        reader.feed(path.read_text(encoding="utf-8"))
+        assert not {"script", "iframe", "object", "embed", "form", "link"} & set(reader.tags)
+        for link in reader.links:
+            assert link.startswith(("#", "https://", "http://", "data:image/png;base64,")), link
+            assert "evil.example" not in link
+        texts[path.name] = "".join(reader.text)
+    hampshire = texts[f"hampshire-and-isle-of-wight-equality-report-{YEAR}.html"]
+    for injected in INJECTIONS.values():
+        assert injected in hampshire  # shown as typed
+    assert WELSH in texts[f"north-wales-equality-report-{YEAR}.html"]
 
 
 def _all_text(path: Path) -> str:

@@ -140,10 +140,52 @@ class RenderJob:
         return marks.demo_name(name) if self.demo else name
 
 
-def render_report(job: RenderJob) -> tuple[Path, tuple[str, ...]]:
-    """Build one report and save it to a hidden file beside its final place; with the editor
-    prompts left in it."""
-    content = build_content(
+def render_jobs(
+    returns: Sequence[Return],
+    scores: scoring.Scores,
+    framework: Framework,
+    members: pd.DataFrame,
+    out_dir: Path,
+    *,
+    template: Path | None,
+    generated: dt.date,
+    demo: bool = False,
+    progress: Progress | None = None,
+    appendix: Appendix = DEFAULT_APPENDIX,
+    welsh: Collection[str] = (),
+) -> list[RenderJob]:
+    """One job per report, in file order: what every writer (Word, web page) renders from. A
+    member in `welsh` has two, Welsh then English, each naming the other as its counterpart."""
+    by_code = {row["code"]: row for row in members.to_dict("records")}
+    national = scores.themes if scores.themes["opcc_code"].nunique() > 1 else None
+    jobs = []
+    for ret in sorted(returns, key=lambda r: (r.opcc_code, r.reporting_year)):
+        languages = report_languages(ret.opcc_code, welsh)
+        for language in languages:
+            other = next((each for each in languages if each != language), None)
+            jobs.append(
+                RenderJob(
+                    ret,
+                    scores.for_opcc(ret.opcc_code),
+                    framework,
+                    by_code.get(ret.opcc_code, {}),
+                    template,
+                    national,
+                    generated,
+                    Path(out_dir),
+                    demo,
+                    progress.for_opcc(ret.opcc_code) if progress is not None else None,
+                    appendix,
+                    language,
+                    None if other is None else _name(ret, other, demo),
+                )
+            )
+    return jobs
+
+
+def content_for(job: RenderJob) -> model.Document:
+    """The content of one job's report, the same for every writer."""
+    return build_content(
         job.ret,
         job.scores,
         job.framework,
@@ -155,6 +197,12 @@ def render_report(job: RenderJob) -> tuple[Path, tuple[str, ...]]:
         language=job.language or "en",
         counterpart=job.counterpart,
     )
+
+
+def render_report(job: RenderJob) -> tuple[Path, tuple[str, ...]]:
+    """Build one report and save it to a hidden file beside its final place; with the editor
+    prompts left in it."""
+    content = content_for(job)
     document = _word(content, job.template, job.demo)
     name = f"{outputs.TEMP_PREFIX}rendering-{job.name}"
     return outputs.save_document(document, job.out_dir / name), content.prompts
@@ -188,30 +236,19 @@ def write_reports(
     out_dir = Path(out_dir)
     word.template_bytes(template)  # fail before any report if the template is unusable
     out_dir.mkdir(parents=True, exist_ok=True)
-    by_code = {row["code"]: row for row in members.to_dict("records")}
-    national = scores.themes if scores.themes["opcc_code"].nunique() > 1 else None
-    jobs = []
-    for ret in sorted(returns, key=lambda r: (r.opcc_code, r.reporting_year)):
-        languages = report_languages(ret.opcc_code, welsh)
-        for language in languages:
-            other = next((each for each in languages if each != language), None)
-            jobs.append(
-                RenderJob(
-                    ret,
-                    scores.for_opcc(ret.opcc_code),
-                    framework,
-                    by_code.get(ret.opcc_code, {}),
-                    template,
-                    national,
-                    generated,
-                    out_dir,
-                    demo,
-                    progress.for_opcc(ret.opcc_code) if progress is not None else None,
-                    appendix,
-                    language,
-                    None if other is None else _name(ret, other, demo),
-                )
-            )
+    jobs = render_jobs(
+        returns,
+        scores,
+        framework,
+        members,
+        out_dir,
+        template=template,
+        generated=generated,
+        demo=demo,
+        progress=progress,
+        appendix=appendix,
+        welsh=welsh,
+    )
     if executor is None:
         rendered = [render_report(job) for job in jobs]
     else:

@@ -193,7 +193,7 @@ def small_disk(tmp_path):
     mount = tmp_path / f"disk-{uuid.uuid4().hex[:8]}"
     mount.mkdir()
     made = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)], capture_output=True
+        ["mount", "-t", "tmpfs", "-o", "size=5m", "tmpfs", str(mount)], capture_output=True
     )
     if made.returncode != 0:
         pytest.skip("cannot mount a tmpfs here (not root, or not permitted)")

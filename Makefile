@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 YEAR ?=
 FROM ?=
 
-.PHONY: install test lint format workbooks report collect drafts clean
+.PHONY: install test lint format workbooks report collect drafts messages clean
 
 install: $(STAMP)
 
@@ -45,6 +45,14 @@ collect: install
 drafts: install
 	@test -n "$(YEAR)" || { echo "Say which year: make drafts YEAR=2025-26"; exit 2; }
 	$(BIN)/equality feedback-mail output/$(YEAR) $(if $(DEADLINE),--deadline "$(DEADLINE)")
+
+# Re-extract the report's strings into pipeline/locale/messages.pot and update each catalogue;
+# then translate the new Welsh entries in pipeline/locale/cy/LC_MESSAGES/report.po.
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --project=equality \
+		--copyright-holder="APCC equality tool team" -o pipeline/locale/messages.pot .
+	$(BIN)/pybabel update -i pipeline/locale/messages.pot -d pipeline/locale -D report \
+		--no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis

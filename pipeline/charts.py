@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from PIL import Image, ImageDraw
 
+from pipeline import i18n
 from pipeline.framework import LEVEL_LADDER
 from pipeline.layout import LEVEL_FILLS
 
@@ -29,19 +30,24 @@ WIDTH_INCHES = 6.2
 _INK = "#1A1A1A"
 
 
-def levels_chart(themes: pd.DataFrame) -> bytes:
-    """PNG bar chart of one OPCC's themes (columns theme, theme_title, level_rank), lowest first."""
+def levels_chart(themes: pd.DataFrame, words: i18n.Translator | None = None) -> bytes:
+    """PNG bar chart of one OPCC's themes (columns theme, theme_title, level_rank), lowest first;
+    its own words in the report's language (`words`), the framework's (levels, titles) as is."""
+    _ = (words or i18n.Translator())._
     rows = themes.sort_values("theme")
     return _render(
         tuple(int(t) for t in rows["theme"]),
         tuple(str(t) for t in rows["theme_title"]),
         tuple(int(r) for r in rows["level_rank"]),
+        _("Level reached"),
     )
 
 
 @lru_cache(maxsize=64)
-def _render(numbers: tuple[int, ...], titles: tuple[str, ...], ranks: tuple[int, ...]) -> bytes:
-    frame = _levels_frame(numbers, titles)
+def _render(
+    numbers: tuple[int, ...], titles: tuple[str, ...], ranks: tuple[int, ...], axis: str
+) -> bytes:
+    frame = _levels_frame(numbers, titles, axis)
     image = frame.background.copy()
     draw = ImageDraw.Draw(image)
     for row, rank in enumerate(ranks):
@@ -136,7 +142,13 @@ def _labels(numbers: tuple[int, ...], titles: tuple[str, ...]) -> list[str]:
 
 
 def _draw_frame(
-    figure: Figure, axes, centres: list[float], height: float, legend: list, **legend_style
+    figure: Figure,
+    axes,
+    centres: list[float],
+    height: float,
+    legend: list,
+    axis: str,
+    **legend_style,
 ) -> _Frame:
     """Lay out and draw a figure whose bars are left out, and measure where they would go."""
     # Invisible bars, so that the axes take the same limits as around the drawn ones.
@@ -145,7 +157,7 @@ def _draw_frame(
     axes.invert_yaxis()
     axes.set_xlim(_START, len(LEVEL_LADDER) - 0.6)
     axes.set_xticks(range(len(LEVEL_LADDER)), [textwrap.fill(level, 10) for level in LEVEL_LADDER])
-    axes.set_xlabel("Level reached")
+    axes.set_xlabel(axis)
     axes.grid(axis="x", color="#BFBFBF", linewidth=0.6)
     axes.set_axisbelow(True)
     for side in ("top", "right"):
@@ -190,7 +202,7 @@ def _draw_frame(
 
 
 @lru_cache(maxsize=8)
-def _levels_frame(numbers: tuple[int, ...], titles: tuple[str, ...]) -> _Frame:
+def _levels_frame(numbers: tuple[int, ...], titles: tuple[str, ...], axis: str) -> _Frame:
     labels = _labels(numbers, titles)
     with matplotlib.rc_context(_STYLE):
         figure = Figure(figsize=(WIDTH_INCHES, 0.36 * len(labels) + 1.4), dpi=DPI)
@@ -203,32 +215,47 @@ def _levels_frame(numbers: tuple[int, ...], titles: tuple[str, ...]) -> _Frame:
             for level in LEVEL_LADDER
         ]
         return _draw_frame(
-            figure, axes, positions, 0.62, legend, handlelength=1.2, columnspacing=1.2
+            figure, axes, positions, 0.62, legend, axis, handlelength=1.2, columnspacing=1.2
         )
 
 
-def describe(themes: pd.DataFrame) -> str:
+def describe(themes: pd.DataFrame, words: i18n.Translator | None = None) -> str:
     """Alt text for the chart: which themes stand at which level, highest level first."""
+    words = words or i18n.Translator()
+    _ = words._
     rows = themes.sort_values("theme")
-    parts = [f"Bar chart of the level reached in each of the {len(rows)} themes."]
+    parts = [
+        words.ngettext(
+            "Bar chart of the level reached in the {count} theme.",
+            "Bar chart of the level reached in each of the {count} themes.",
+            len(rows),
+        ).format(count=len(rows))
+    ]
     for rank in range(len(LEVEL_LADDER) - 1, -1, -1):
         level = LEVEL_LADDER[rank]
         at_level = rows[rows["level_rank"] == rank]
         if at_level.empty:
-            parts.append(f"{level}: no themes.")
+            parts.append(_("{level}: no themes.").format(level=level))
             continue
         names = "; ".join(
             f"{number} {title}"
             for number, title in zip(at_level["theme"], at_level["theme_title"], strict=True)
         )
         count = len(at_level)
-        parts.append(f"{level} ({count} theme{'s' if count != 1 else ''}): {names}.")
+        parts.append(
+            words.ngettext(
+                "{level} ({count} theme): {names}.", "{level} ({count} themes): {names}.", count
+            ).format(level=level, count=count, names=names)
+        )
     return " ".join(parts)
 
 
-def movement_chart(themes: pd.DataFrame, before: str, now: str) -> bytes:
+def movement_chart(
+    themes: pd.DataFrame, before: str, now: str, words: i18n.Translator | None = None
+) -> bytes:
     """PNG chart of one OPCC's level in each theme last year (grey) and this year (its level's
     colour); `themes` has columns theme, theme_title, previous_rank and level_rank."""
+    _ = (words or i18n.Translator())._
     rows = themes.sort_values("theme")
     return _render_movement(
         tuple(int(t) for t in rows["theme"]),
@@ -236,7 +263,8 @@ def movement_chart(themes: pd.DataFrame, before: str, now: str) -> bytes:
         tuple(int(r) for r in rows["previous_rank"]),
         tuple(int(r) for r in rows["level_rank"]),
         before,
-        now,
+        _("Level reached"),
+        _("{year} (colour of the level)").format(year=now),
     )
 
 
@@ -247,9 +275,10 @@ def _render_movement(
     before_ranks: tuple[int, ...],
     ranks: tuple[int, ...],
     before: str,
-    now: str,
+    axis: str,
+    now_label: str,
 ) -> bytes:
-    frame = _movement_frame(numbers, titles, before, now)
+    frame = _movement_frame(numbers, titles, before, axis, now_label)
     image = frame.background.copy()
     draw = ImageDraw.Draw(image)
     for row, (was, rank) in enumerate(zip(before_ranks, ranks, strict=True)):
@@ -261,7 +290,7 @@ def _render_movement(
 
 @lru_cache(maxsize=8)
 def _movement_frame(
-    numbers: tuple[int, ...], titles: tuple[str, ...], before: str, now: str
+    numbers: tuple[int, ...], titles: tuple[str, ...], before: str, axis: str, now_label: str
 ) -> _Frame:
     labels = _labels(numbers, titles)
     height = 0.38
@@ -273,7 +302,7 @@ def _movement_frame(
         axes.set_yticks(positions, labels)
         legend = [
             Patch(facecolor="#D9D9D9", edgecolor=_INK, hatch="///", label=before),
-            Patch(facecolor="#FFFFFF", edgecolor=_INK, label=f"{now} (colour of the level)"),
+            Patch(facecolor="#FFFFFF", edgecolor=_INK, label=now_label),
         ]
         centres = [c for p in positions for c in (p - height / 2, p + height / 2)]
-        return _draw_frame(figure, axes, centres, height, legend)
+        return _draw_frame(figure, axes, centres, height, legend, axis)

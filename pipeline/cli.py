@@ -102,6 +102,18 @@ def appendix_option(command):
     )(command)
 
 
+def language_option(command):
+    """--language auto|en: Welsh and English reports for the members flagged Welsh, or English."""
+    return click.option(
+        "--language",
+        type=click.Choice(["auto", "en"]),
+        default="auto",
+        show_default=True,
+        help="auto: members flagged welsh in the member list get a Welsh (-cy) and an English "
+        "(-en) report, each linking to the other; en: one English report for every member.",
+    )(command)
+
+
 def load_member_list(members_file: Path | None):
     try:
         return members.load_members(members_file)
@@ -352,6 +364,7 @@ def _prefilled_workbooks(
     help="Last year's output folder, to show progress since then (e.g. output/2024-25). "
     "Default: OUT/<the year before>/ when it holds a year record.",
 )
+@language_option
 @date_option
 def run_command(
     input_dir: Path,
@@ -366,6 +379,7 @@ def run_command(
     pdf: bool,
     max_unzipped_mb: int,
     previous: Path | None,
+    language: str,
     generated,
 ) -> None:
     """Validate, score and report on every return in INPUT_DIR (default: input/).
@@ -389,6 +403,7 @@ def run_command(
         equality run input --out output --previous output/2024-25
         equality run input --pdf
         equality run --out output    (input/, or the demo run if it holds only its README)
+        equality run input --language en    (English reports only, for the Welsh members too)
     """
     from pipeline import demo, display, history, report, run
 
@@ -403,6 +418,7 @@ def run_command(
         "force": force,
         "max_unzipped_bytes": max_unzipped_mb * 1024 * 1024,
         "previous": previous,
+        "language": language,
         "pdf": pdf,
     }
     try:
@@ -594,6 +610,7 @@ def _checked_batch(paths, members_file: Path | None, year: str | None, passwords
 @appendix_option
 @returns_options
 @click.option("--force", is_flag=True, help="Overwrite reports even if someone has edited them.")
+@language_option
 @date_option
 def report_command(
     paths: tuple[Path, ...],
@@ -604,6 +621,7 @@ def report_command(
     year: str | None,
     passwords: dict[str, str],
     force: bool,
+    language: str,
     generated,
 ) -> None:
     """Write each accepted return's Equality Report: an editable, accessible Word document.
@@ -611,12 +629,15 @@ def report_command(
     PATH may be files or folders (searched recursively). Writes one report per accepted
     return, OUT/<code>-equality-report-<year>.docx. A report someone has edited since it was
     generated is left as it is and the new one is written beside it (.new.docx); --force
-    overwrites. Restyle the reports by restyling the template in Word.
+    overwrites. Restyle the reports by restyling the template in Word. A member flagged welsh
+    in the member list gets OUT/<code>-equality-report-<year>-cy.docx and -en.docx, each
+    linking to the other, unless --language en.
 
     \b
     Example:
         equality report input --out /tmp/reports
         equality report input/kent.xlsx --template my-report.docx --date 2026-05-01
+        equality report input/gwent.xlsx --language en
         equality report input --appendix full
     """
     from pipeline import display, manifest, report
@@ -636,6 +657,7 @@ def report_command(
             appendix=appendix,
             generated=generated,
             force=force,
+            welsh=members.welsh_codes(members_file) if language == "auto" else (),
         )
     except (report.ReportError, manifest.ManifestError, OSError) as exc:
         raise click.ClickException(str(exc)) from exc

@@ -18,6 +18,9 @@ MEMBER_COLUMNS = ["code", "force_area", "policing_body", "region"]
 #: Optional column: the codes a member had in earlier years, separated by semicolons, so that last
 #: year's return can be carried into the workbook of a member whose code has since changed.
 PREVIOUS_CODES = "previous_codes"
+#: Optional column: yes for a Welsh public body under the Welsh Language Standards, whose reports
+#: are written in Welsh and English; no or blank otherwise.
+WELSH = "welsh"
 _CODE = re.compile(schemas.MEMBER_CODE)
 REGIONS = (
     "North East",
@@ -114,6 +117,28 @@ def previous_codes(path: Path | str | None = None) -> dict[str, tuple[str, ...]]
         listed = "\n".join(f"  - {p}" for p in problems)
         raise MembersError(f"{path} is not a valid member list:\n{listed}")
     return mapping
+
+
+def welsh_codes(path: Path | str | None = None) -> frozenset[str]:
+    """The codes of the members flagged `welsh` (yes/true; no, false or blank otherwise);
+    an empty set for a list without the column."""
+    path = Path(path) if path else default_members_path()
+    load_members(path)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    if WELSH not in frame.columns:
+        return frozenset()
+    flags = frame[[WELSH]].apply(lambda column: column.str.strip().str.lower())
+    cases = schemas.failures(schemas.member_flag_schema(WELSH), flags)
+    if not cases.empty:
+        listed = "\n".join(
+            f"  - line {int(case.index) + 2}: welsh {frame.at[int(case.index), WELSH]!r} must be "
+            "yes or no (blank means no)."
+            for case in cases.itertuples(index=False)
+        )
+        raise MembersError(f"{path} is not a valid member list:\n{listed}")
+    welsh = flags[WELSH].isin(schemas.MEMBER_YES)
+    return frozenset(frame.loc[welsh, "code"].str.strip())
 
 
 def _problems(frame: pd.DataFrame) -> list[str]:

@@ -46,7 +46,7 @@ from pipeline import (
     progress as progress_module,
 )
 from pipeline.mail import record as mail_record
-from pipeline.members import load_members, previous_codes
+from pipeline.members import load_members, previous_codes, welsh_codes
 from pipeline.outputs import display_name, sha256_file, write_bytes_atomically
 from pipeline.report import pdf as report_pdf
 from pipeline.report import publish
@@ -122,6 +122,7 @@ def run(
     progress: Progress | None = None,
     demo: bool = False,
     previous: Path | None = None,
+    language: str = "auto",
     pdf: bool = False,
     now: dt.datetime | None = None,
 ) -> RunResult:
@@ -133,8 +134,9 @@ def run(
     with (a history.RecordError if it cannot be used); by default OUT/<the year before>/ (for a
     demo run OUT/demo-<the year before>/) when it holds a record. `appendix`: what the reports'
     appendix holds ("full", "summary" or "none"). `pdf`: also a tagged PDF of each Word report
-    (needs LibreOffice). `now`: the run's clock, which names the superseded/<time>/ folder that
-    earlier outputs this run did not make are moved to.
+    (needs LibreOffice). `language`: "auto" gives the members flagged welsh a Welsh and an
+    English report; "en" gives every member English only. `now`: the run's clock, which names
+    the superseded/<time>/ folder that earlier outputs this run did not make are moved to.
     """
     progress = progress or (lambda step, done, total: None)
     if pdf and report_pdf.soffice() is None:
@@ -204,6 +206,7 @@ def run(
         timings["score"] = time.perf_counter() - clock
 
         outputs: dict[str, list[Path]] = {}
+        welsh = welsh_codes(members_file) if language == "auto" else frozenset()
         clock = time.perf_counter()
         progress("reports", 0, len(batch.returns))
         outcomes = report.write_reports(
@@ -218,6 +221,7 @@ def run(
             executor=pool,
             demo=demo,
             progress=since,
+            welsh=welsh,
             appendix=appendix,
         )
         outputs["reports"] = sorted(o.path for o in outcomes)
@@ -237,6 +241,7 @@ def run(
             demo=demo,
             progress=since,
             appendix=appendix,
+            welsh=welsh,
         )
         outputs["web pages"] = sorted(o.path for o in published)
         timings["web pages"] = time.perf_counter() - clock

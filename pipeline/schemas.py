@@ -216,6 +216,24 @@ def members_schema(columns: list[str], regions: tuple[str, ...]) -> pa.DataFrame
     )
 
 
+#: The optional `welsh` column: whether a member is a Welsh public body under the Welsh Language
+#: Standards (its reports are written in Welsh and English). Blank means no.
+MEMBER_YES = ("yes", "true", "y")
+MEMBER_NO = ("no", "false", "n", "")
+
+
+def member_flag_schema(column: str) -> pa.DataFrameSchema:
+    """A yes/no column of the member list, lower-cased and trimmed: yes, true, no, false, blank."""
+    return pa.DataFrameSchema(
+        columns={
+            column: pa.Column(
+                str, checks=[pa.Check.isin([*MEMBER_YES, *MEMBER_NO], name="member_flag")]
+            )
+        },
+        name="member flags",
+    )
+
+
 # --- the frames' contracts ----------------------------------------------------------------------
 # What every frame between the modules holds, column by column: `ingest` makes the first three
 # and `scoring` the last two. They state the types the value rules above rely on; the tests hold

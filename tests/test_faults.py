@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 from corpus import YEAR, _Maker
 
-from pipeline import outputs
+from pipeline import members, outputs
+from pipeline.report import report_name
 
 MEMBERS = ("kent", "essex", "gwent", "dorset")
 RUN = ["--year", YEAR, "--date", "2026-05-01"]
@@ -77,7 +78,10 @@ def digests(folder: Path) -> dict[str, str]:
 def assert_complete(out: Path) -> None:
     year = out / YEAR
     for code in MEMBERS:
-        assert (year / "reports" / f"{code}-equality-report-{YEAR}.docx").is_file()
+        # A Welsh member (gwent) gets its report in Welsh and in English.
+        languages = ("cy", "en") if code in members.welsh_codes() else (None,)
+        for language in languages:
+            assert (year / "reports" / report_name(code, YEAR, language)).is_file()
         assert (year / "feedback" / f"{code}-feedback.xlsx").is_file()
     for name in ("validation-summary.xlsx", f"equality-benchmark-{YEAR}.xlsx", "run.json"):
         assert (year / name).is_file()

@@ -42,22 +42,25 @@ from corpus import (
     wordy_return,
 )
 
-from pipeline import framework, ingest, workbook
+from pipeline import framework, ingest, members, workbook
 from pipeline.cli import main
 from pipeline.members import load_members
 from pipeline.outputs import NAME_LIMIT, display_name
 from pipeline.problems import where
+from pipeline.report import report_name
 from pipeline.vocabulary import ACCEPTED, REJECTED, SKIPPED, SUPERSEDED, WITH_WARNINGS
 
 # After every fixture's sign-off date (20/05/2026), as a real run is (else W126).
 RUN = ["--date", "2026-06-01", "--year", YEAR]
 #: Problems that point at one cell: their rows must name the sheet and the cell.
 CELL_CODES = {"W101", "W103", "W104", "W106", "W117", "W118", "W119", "W122"}
+#: The one link that is not a web address: a Welsh member's report to its other-language twin.
+COUNTERPART = re.compile(r"[a-z0-9-]+-equality-report-\d{4}-\d{2}-(cy|en)\.(docx|html)")
 #: The only fields our reports carry: table of contents, page numbers, the title in the header.
 OUR_FIELDS = re.compile(r"^\s*(TOC|PAGE|NUMPAGES|TITLE)\b")
 NAMES = {
     "reports": re.compile(
-        r"^[a-z0-9-]+-equality-report-\d{4}-\d{2}(\.new(-\d+)?)?\.(docx|html|pdf)$"
+        r"^[a-z0-9-]+-equality-report-\d{4}-\d{2}(-cy|-en)?(\.new(-\d+)?)?\.(docx|html|pdf)$"
     ),
     "feedback": re.compile(r"^[a-z0-9-]+-feedback\.xlsx$"),
     "record": re.compile(
@@ -214,7 +217,13 @@ def test_good_returns_get_reports_and_problem_returns_get_feedback(corpus):
     usable = {
         e.member for e in corpus["expected"].values() if e.verdict in (ACCEPTED, WITH_WARNINGS)
     }
-    assert {f"{code}-equality-report-{YEAR}.docx" for code in usable} <= reports
+    welsh = members.welsh_codes()
+    expected = {
+        report_name(code, YEAR, language)
+        for code in usable
+        for language in (("cy", "en") if code in welsh else (None,))
+    }
+    assert expected <= reports
     assert "suffolk" in usable and "north-wales" in usable  # awkward file names
     for code in ("lincolnshire", "merseyside", "durham", "atlantis"):
         assert f"{code}-equality-report-{YEAR}.docx" not in reports
@@ -327,7 +336,9 @@ def test_reports_hold_return_text_as_plain_runs(corpus):
             for rels in re.findall(r"<Relationship [^>]*/>", xml):
                 if 'TargetMode="External"' in rels:
                     target = re.search(r'Target="([^"]*)"', rels)[1]
-                    assert target.startswith(("https://", "http://")), (path.name, target)
+                    assert target.startswith(("https://", "http://")) or (
+                        COUNTERPART.fullmatch(target) and (path.parent / target).is_file()
+                    ), (path.name, target)
                     assert "evil.example" not in target
             assert "javascript:" not in " ".join(re.findall(r'Target="([^"]*)"', xml))
     text = _all_text(
@@ -335,7 +346,9 @@ def test_reports_hold_return_text_as_plain_runs(corpus):
     )
     for injected in INJECTIONS.values():
         assert injected in text  # shown as typed, so it can be challenged
-    assert WELSH in _all_text(corpus["out"] / f"reports/north-wales-equality-report-{YEAR}.docx")
+    for language in ("cy", "en"):
+        name = report_name("north-wales", YEAR, language)
+        assert WELSH in _all_text(corpus["out"] / f"reports/{name}")
 
 
 def test_web_pages_hold_return_text_as_text_never_markup(corpus):
@@ -364,13 +377,16 @@ def test_web_pages_hold_return_text_as_text_never_markup(corpus):
         reader.feed(path.read_text(encoding="utf-8"))
         assert not {"script", "iframe", "object", "embed", "form", "link"} & set(reader.tags)
         for link in reader.links:
-            assert link.startswith(("#", "https://", "http://", "data:image/png;base64,")), link
+            assert link.startswith(("#", "https://", "http://", "data:image/png;base64,")) or (
+                COUNTERPART.fullmatch(link) and (path.parent / link).is_file()
+            ), link
             assert "evil.example" not in link
         texts[path.name] = "".join(reader.text)
     hampshire = texts[f"hampshire-and-isle-of-wight-equality-report-{YEAR}.html"]
     for injected in INJECTIONS.values():
         assert injected in hampshire  # shown as typed
-    assert WELSH in texts[f"north-wales-equality-report-{YEAR}.html"]
+    assert WELSH in texts[f"north-wales-equality-report-{YEAR}-cy.html"]
+    assert WELSH in texts[f"north-wales-equality-report-{YEAR}-en.html"]
 
 
 def _all_text(path: Path) -> str:

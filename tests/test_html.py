@@ -8,6 +8,7 @@ printed). Without Chromium or axe-core these skip locally; under CI they must ru
 from __future__ import annotations
 
 import datetime as dt
+import html as html_module
 import itertools
 import json
 import os
@@ -21,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline import charts, marks
+from pipeline import charts, framework, marks, members
 from pipeline.demo import batch as demo_batch
 from pipeline.report import html, model, publish
 
@@ -177,12 +178,10 @@ def test_a_chart_is_an_inline_png_with_alt_text_and_no_external_request():
 
 def test_language_and_the_page_s_own_words_come_from_parameters():
     assert html.word("skip") == "Skip to content"
-    assert html.word("skip", "cy-GB") == "Skip to content"  # untranslated: English
-    html.WORDS["cy"] = {"skip": "Neidio i'r cynnwys"}
-    try:
-        source = html.render(small_document(), language="cy-GB")
-    finally:
-        del html.WORDS["cy"]
+    # The page's own words come from the report's catalogues: Welsh for Welsh, else English.
+    assert html.word("skip", "cy-GB") == "Neidio i'r cynnwys"
+    assert html.word("skip", "fr-FR") == "Skip to content"
+    source = html.render(small_document(), language="cy-GB")
     assert '<html lang="cy-GB">' in source
     assert ">Neidio i&#x27;r cynnwys</a>" in source or ">Neidio i'r cynnwys</a>" in source
 
@@ -243,9 +242,15 @@ def pages(demo_run) -> list[Path]:
 
 def test_the_run_writes_a_page_beside_every_word_report(demo_run, pages):
     words = sorted((demo_run.out_dir / "reports").glob("*.docx"))
-    assert len(pages) == len(words) == len(demo_run.batch.returns) > 30
+    # The Welsh members' reports come in Welsh and in English (-cy, -en): two pages each.
+    welsh = members.welsh_codes() & {r.opcc_code for r in demo_run.batch.returns}
+    assert welsh
+    assert len(pages) == len(words) == len(demo_run.batch.returns) + len(welsh) > 30
     assert [p.stem for p in pages] == [w.stem for w in words]
-    assert all(p.name.endswith(f"-equality-report-{YEAR}-DEMO.html") for p in pages)
+    assert all(re.search(rf"-equality-report-{YEAR}(-cy|-en)?-DEMO\.html$", p.name) for p in pages)
+    assert {p.name for p in pages if f"{YEAR}-cy-" in p.name} == {
+        f"{code}-equality-report-{YEAR}-cy-DEMO.html" for code in welsh
+    }
     assert sorted(demo_run.outputs["web pages"]) == pages
     record = json.loads((demo_run.out_dir / "run.json").read_text(encoding="utf-8"))
     listed = {o["file"] for o in record["outputs"]}
@@ -258,7 +263,8 @@ def test_every_demo_page_is_self_contained_and_says_demo(pages):
         assert_self_contained(source)
         assert f"<title>{marks.PREFIX}" in source, path.name
         assert 'class="demo-banner"' in source, path.name
-        assert '<html lang="en-GB">' in source
+        language = "cy-GB" if f"{YEAR}-cy-" in path.name else "en-GB"
+        assert f'<html lang="{language}">' in source, path.name
 
 
 def test_an_edited_page_is_kept_and_the_new_one_written_beside_it(demo_run, tmp_path):
@@ -291,6 +297,28 @@ def _unavailable(reason: str):
     if IN_CI:
         pytest.fail(f"{reason}: CI must have it (see .ci/run).")
     pytest.skip(reason)
+
+
+def test_a_welsh_member_s_pages_are_in_welsh_and_english_and_link_to_each_other(pages):
+    by_name = {p.name: p for p in pages}
+    code = sorted(members.welsh_codes())[0]
+    welsh_name = next(n for n in by_name if n.startswith(f"{code}-") and "-cy-" in n)
+    english_name = welsh_name.replace("-cy-", "-en-")
+    welsh = by_name[welsh_name].read_text(encoding="utf-8")
+    english = by_name[english_name].read_text(encoding="utf-8")
+    assert '<html lang="cy-GB">' in welsh and '<html lang="en-GB">' in english
+    assert f'<a href="{english_name}">{english_name}</a>' in welsh
+    assert f'<a href="{welsh_name}">{welsh_name}</a>' in english
+    shown = html_module.unescape(welsh)
+    assert f'<p>Mae\'r adroddiad hwn ar gael yn Saesneg: <a href="{english_name}">' in shown
+    assert "Nid oes cyfieithiad Cymraeg swyddogol" in shown
+    assert ">Neidio i'r cynnwys</a>" in shown
+    # The framework's criteria stay in English, marked so; the English page marks nothing.
+    marked = re.findall(r'<span lang="en">([^<]*)</span>', welsh)
+    marked = {html_module.unescape(text) for text in marked}
+    criteria = set(framework.load().frame["text"])
+    assert marked & criteria
+    assert '<span lang="en">' not in english
 
 
 @pytest.fixture(scope="session")

@@ -95,3 +95,22 @@ def test_resolve_code_folds_case_spaces_and_force_areas():
     with pytest.raises(UnknownMember) as raised:
         resolve_code(frame, "zzzz")
     assert raised.value.suggestions == []
+
+
+def test_the_welsh_members_are_flagged_in_the_built_in_list():
+    assert sorted(members.welsh_codes()) == ["dyfed-powys", "gwent", "north-wales", "south-wales"]
+
+
+def test_the_welsh_column_is_optional_and_checked(tmp_path):
+    header = "code,force_area,policing_body,region"
+    plain_list = write(tmp_path, f"{header}\nkent,Kent,Kent PCC,South East\n")
+    assert members.welsh_codes(plain_list) == frozenset()
+    flagged = write(
+        tmp_path,
+        f"{header},welsh\nkent,Kent,Kent PCC,South East,\ngwent,Gwent,Gwent PCC,Wales, Yes \n"
+        "dyfed-powys,Dyfed-Powys,Dyfed-Powys PCC,Wales,TRUE\n",
+    )
+    assert members.welsh_codes(flagged) == {"gwent", "dyfed-powys"}
+    broken = write(tmp_path, f"{header},welsh\ngwent,Gwent,Gwent PCC,Wales,maybe\n")
+    with pytest.raises(members.MembersError, match=r"line 2: welsh 'maybe' must be yes or no"):
+        members.welsh_codes(broken)

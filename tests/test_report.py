@@ -841,9 +841,14 @@ def test_report_command_from_filled_workbooks(make_workbook, tmp_path):
             commentary={1: "Our data work =SUM(A1)"},
         )
     out = tmp_path / "reports"
-    args = ["report", str(returned), "--out", str(out), "--date", "2026-05-01"]
+    # Both members are Welsh: --language en gives each one English report under the plain name.
+    args = ["report", str(returned), "--out", str(out), "--date", "2026-05-01", "--language", "en"]
     result = CliRunner().invoke(main, args, catch_exceptions=False)
     assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.glob("*.docx")) == [
+        f"gwent-equality-report-{YEAR}.docx",
+        f"{CODE}-equality-report-{YEAR}.docx",
+    ]
     path = out / f"{CODE}-equality-report-{YEAR}.docx"
     assert f"{path}: written" in result.output
     document = docx.Document(str(path))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +25,8 @@ from pipeline.report.content import DEFAULT_APPENDIX, Appendix, ReportError, bui
 from pipeline.returns import Return
 
 REPORT_NAME = "{code}-equality-report-{year}.docx"
+#: A Welsh member's report in one of its two languages: `-cy` (Welsh) or `-en` (English).
+BILINGUAL_NAME = "{code}-equality-report-{year}-{language}.docx"
 
 
 @dataclass(frozen=True)
@@ -51,10 +53,20 @@ def page_count(pdf_path: Path) -> int:
         raise ReportError(f"{pdf_path}: not a PDF whose pages can be counted ({exc}).") from exc
 
 
-def report_name(code: str, year: str) -> str:
-    """`<code>-equality-report-<year>.docx`, safe as a file name whatever the inputs hold."""
+def report_name(code: str, year: str, language: str | None = None) -> str:
+    """`<code>-equality-report-<year>.docx`, or with `-cy`/`-en` before the suffix for one
+    language of a bilingual pair; safe as a file name whatever the inputs hold."""
     safe_year = year if layout.is_valid_year(year) else outputs.safe_name(year, "year")
-    return REPORT_NAME.format(code=outputs.safe_name(code, "opcc"), year=safe_year)
+    code = outputs.safe_name(code, "opcc")
+    if language is None:
+        return REPORT_NAME.format(code=code, year=safe_year)
+    return BILINGUAL_NAME.format(code=code, year=safe_year, language=language)
+
+
+def report_languages(code: str, welsh: Collection[str]) -> tuple[str | None, ...]:
+    """The languages of a member's reports: Welsh then English for a member flagged Welsh,
+    otherwise (None,): one English report under the plain name."""
+    return ("cy", "en") if code in welsh else (None,)
 
 
 def build_report(
@@ -69,13 +81,16 @@ def build_report(
     demo: bool = False,
     progress: Progress | None = None,
     appendix: Appendix = DEFAULT_APPENDIX,
+    language: str = "en",
+    counterpart: str | None = None,
 ) -> WordDocument:
     """One OPCC's Equality Report as a python-docx Document (not saved).
 
     `national` is `Scores.themes` of every accepted return in the run; with more than one OPCC
     in it, the report gains a national picture that names no other OPCC. `demo`: the return is
     invented, and the report says DEMO. `progress`: this OPCC's progress since last year.
-    `appendix`: "full", "summary" or "none".
+    `appendix`: "full", "summary" or "none". `language`: "en" or "cy"; `counterpart`: the file
+    name of the same report in the other language, which the report links to.
     """
     content = build_content(
         ret,
@@ -86,6 +101,8 @@ def build_report(
         generated=generated,
         progress=progress,
         appendix=appendix,
+        language=language,
+        counterpart=counterpart,
     )
     return _word(content, template, demo)
 
@@ -112,6 +129,15 @@ class RenderJob:
     demo: bool = False
     progress: Progress | None = None
     appendix: Appendix = DEFAULT_APPENDIX
+    #: The file's language (None: English under the plain name) and its other-language twin.
+    language: str | None = None
+    counterpart: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The report's file name."""
+        name = report_name(self.ret.opcc_code, self.ret.reporting_year, self.language)
+        return marks.demo_name(name) if self.demo else name
 
 
 def render_jobs(
@@ -126,26 +152,35 @@ def render_jobs(
     demo: bool = False,
     progress: Progress | None = None,
     appendix: Appendix = DEFAULT_APPENDIX,
+    welsh: Collection[str] = (),
 ) -> list[RenderJob]:
-    """One job per return, in file order: what every writer (Word, web page) renders from."""
+    """One job per report, in file order: what every writer (Word, web page) renders from. A
+    member in `welsh` has two, Welsh then English, each naming the other as its counterpart."""
     by_code = {row["code"]: row for row in members.to_dict("records")}
     national = scores.themes if scores.themes["opcc_code"].nunique() > 1 else None
-    return [
-        RenderJob(
-            ret,
-            scores.for_opcc(ret.opcc_code),
-            framework,
-            by_code.get(ret.opcc_code, {}),
-            template,
-            national,
-            generated,
-            Path(out_dir),
-            demo,
-            progress.for_opcc(ret.opcc_code) if progress is not None else None,
-            appendix,
-        )
-        for ret in sorted(returns, key=lambda r: (r.opcc_code, r.reporting_year))
-    ]
+    jobs = []
+    for ret in sorted(returns, key=lambda r: (r.opcc_code, r.reporting_year)):
+        languages = report_languages(ret.opcc_code, welsh)
+        for language in languages:
+            other = next((each for each in languages if each != language), None)
+            jobs.append(
+                RenderJob(
+                    ret,
+                    scores.for_opcc(ret.opcc_code),
+                    framework,
+                    by_code.get(ret.opcc_code, {}),
+                    template,
+                    national,
+                    generated,
+                    Path(out_dir),
+                    demo,
+                    progress.for_opcc(ret.opcc_code) if progress is not None else None,
+                    appendix,
+                    language,
+                    None if other is None else _name(ret, other, demo),
+                )
+            )
+    return jobs
 
 
 def content_for(job: RenderJob) -> model.Document:
@@ -159,6 +194,8 @@ def content_for(job: RenderJob) -> model.Document:
         generated=job.generated,
         progress=job.progress,
         appendix=job.appendix,
+        language=job.language or "en",
+        counterpart=job.counterpart,
     )
 
 
@@ -167,7 +204,7 @@ def render_report(job: RenderJob) -> tuple[Path, tuple[str, ...]]:
     prompts left in it."""
     content = content_for(job)
     document = _word(content, job.template, job.demo)
-    name = f"{outputs.TEMP_PREFIX}rendering-{job.ret.opcc_code}-{job.ret.reporting_year}.docx"
+    name = f"{outputs.TEMP_PREFIX}rendering-{job.name}"
     return outputs.save_document(document, job.out_dir / name), content.prompts
 
 
@@ -185,13 +222,16 @@ def write_reports(
     demo: bool = False,
     progress: Progress | None = None,
     appendix: Appendix = DEFAULT_APPENDIX,
+    welsh: Collection[str] = (),
 ) -> list[ReportOutcome]:
     """Write a report per return into `out_dir`, never replacing one that someone has edited.
 
     With an `executor`, the reports are rendered on it (order is kept); without, in turn.
     `demo`: the returns are invented; each report says DEMO and its name ends in -DEMO.
     `progress`: the run against last year; each report with a return last year says what moved.
-    `appendix`: "full", "summary" or "none" (see `content.Appendix`).
+    `appendix`: "full", "summary" or "none" (see `content.Appendix`). `welsh`: the codes of the
+    members whose reports are written in Welsh and in English (`-cy` and `-en` files, each
+    linking to the other); every other report is English only.
     """
     out_dir = Path(out_dir)
     word.template_bytes(template)  # fail before any report if the template is unusable
@@ -207,6 +247,7 @@ def write_reports(
         demo=demo,
         progress=progress,
         appendix=appendix,
+        welsh=welsh,
     )
     if executor is None:
         rendered = [render_report(job) for job in jobs]
@@ -216,9 +257,8 @@ def write_reports(
     outcomes: list[ReportOutcome] = []
     try:
         for job, (path, prompts) in zip(jobs, rendered, strict=True):
-            name = report_name(job.ret.opcc_code, job.ret.reporting_year)
             outcome = records.write(
-                marks.demo_name(name) if demo else name,
+                job.name,
                 lambda target, path=path: os.replace(path, target),
                 force=force,
             )
@@ -235,6 +275,11 @@ def write_reports(
     return outcomes
 
 
+def _name(ret: Return, language: str, demo: bool) -> str:
+    name = report_name(ret.opcc_code, ret.reporting_year, language)
+    return marks.demo_name(name) if demo else name
+
+
 def report_returns(
     accepted: Sequence[Return],
     framework: Framework,
@@ -246,10 +291,12 @@ def report_returns(
     force: bool = False,
     executor: Executor | None = None,
     appendix: Appendix = DEFAULT_APPENDIX,
+    welsh: Collection[str] = (),
 ) -> list[ReportOutcome]:
     """Score the accepted returns, each year's together, and write their reports.
 
-    Reports go to `out_dir`, or to `output/<year>/reports/` for each reporting year.
+    Reports go to `out_dir`, or to `output/<year>/reports/` for each reporting year. `welsh`:
+    the members whose reports are written in Welsh and English (see `write_reports`).
     """
     by_year: dict[str, list[Return]] = {}
     for ret in accepted:
@@ -270,5 +317,6 @@ def report_returns(
             force=force,
             executor=executor,
             appendix=appendix,
+            welsh=welsh,
         )
     return outcomes

@@ -21,29 +21,36 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import marks
+from pipeline import i18n, marks
 from pipeline.report import model
 from pipeline.report.text import INVALID_XML, web_address
 from pipeline.vocabulary import LEVEL_COLOURS
 
-#: The page's own words (not the report's, which come with the content), by language.
-WORDS: dict[str, dict[str, str]] = {
-    "en": {
-        "skip": "Skip to content",
-        "contents": "Contents",
-        "details": "About this report",
-        "demo": "DEMO",
-        "generated": "Made with the equality tool from the APCC Equality Framework "
-        "self-assessment.",
-    },
-}
 DEFAULT_LANGUAGE = "en-GB"
+#: A file beside the page (the same report in the other language): the one kind of link that is
+#: not a web address. Content makes such links only from names it builds itself.
+_SIBLING = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.(html|docx)")
+
+
+def _words(words: i18n.Translator) -> dict[str, str]:
+    """The page's own words (not the report's, which come with the content), from the catalogue."""
+    _ = words._
+    return {
+        "skip": _("Skip to content"),
+        "contents": _("Contents"),
+        "details": _("About this report"),
+        "demo": "DEMO",
+        "generated": _(
+            "Made with the equality tool from the APCC Equality Framework self-assessment."
+        ),
+    }
 
 
 def word(key: str, language: str = DEFAULT_LANGUAGE) -> str:
-    """The page's fixed word `key` in `language` ("cy-GB" -> "cy"), English when untranslated."""
-    table = WORDS.get(language.split("-")[0].lower(), WORDS["en"])
-    return table.get(key, WORDS["en"][key])
+    """The page's fixed word `key` in `language` ("cy-GB" -> "cy"); English for a language the
+    report has no catalogue for."""
+    code = language.split("-")[0].lower()
+    return _words(i18n.Translator(code if code in i18n.LANGUAGES else "en"))[key]
 
 
 STYLE = """
@@ -249,10 +256,11 @@ class _Page:
         inner = _runs(block.runs)
         if not inner:
             return
+        lang = f' lang="{_attr(block.lang)}"' if block.lang else ""
         if block.role == "quote":
-            self.emit(f"<blockquote><p>{inner}</p></blockquote>\n")
+            self.emit(f"<blockquote><p{lang}>{inner}</p></blockquote>\n")
         else:
-            self.emit(f"<p>{inner}</p>\n")
+            self.emit(f"<p{lang}>{inner}</p>\n")
 
     def bullets(self, block: model.BulletList, anchor: str | None) -> None:
         items = [_runs(item) for item in block.items]
@@ -362,8 +370,12 @@ def _runs(runs: tuple[model.Text, ...]) -> str:
         address = web_address(run.link) if run.link else None
         if address:
             inner = f'<a href="{_attr(address)}" rel="noopener">{inner}</a>'
+        elif run.link and _SIBLING.fullmatch(run.link):
+            inner = f'<a href="{_attr(run.link)}">{inner}</a>'
         if run.strong:
             inner = f"<strong>{inner}</strong>"
+        if run.lang:
+            inner = f'<span lang="{_attr(run.lang)}">{inner}</span>'
         parts.append(inner)
     return "".join(parts)
 

@@ -21,6 +21,8 @@ Role = Literal["body", "quote"]
 class Text:
     """A run of text; `strong` for a label, `link` an http(s) address the text links to.
 
+    `lang` is set when the run is in another language than the document's (e.g. "en" for the
+    framework's criteria, which have no official Welsh translation, in a Welsh report).
     `prompt`: the text is an editor prompt ("[Editor: ...]"), never to be published as it is;
     writers show it highlighted so that nobody misses it.
     """
@@ -28,6 +30,7 @@ class Text:
     text: str
     strong: bool = False
     link: str | None = None
+    lang: str | None = None
     prompt: bool = False
 
 
@@ -35,6 +38,8 @@ class Text:
 class Paragraph:
     runs: tuple[Text, ...]
     role: Role = "body"
+    #: The paragraph's language when it is not the document's (see `Text.lang`).
+    lang: str | None = None
 
     @property
     def text(self) -> str:

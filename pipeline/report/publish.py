@@ -9,16 +9,17 @@ through the folder's manifest, so an edited page is kept and the new one goes be
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
 
 import pandas as pd
 
-from pipeline import manifest, marks, outputs, scoring
+from pipeline import manifest, outputs, scoring
 from pipeline.framework import Framework
 from pipeline.progress import Progress
 from pipeline.report import html
@@ -28,23 +29,19 @@ from pipeline.report.files import (
     ReportOutcome,
     content_for,
     render_jobs,
-    report_name,
 )
 from pipeline.returns import Return
-
-
-def page_name(code: str, year: str, *, demo: bool = False) -> str:
-    """`<code>-equality-report-<year>.html` (`-DEMO.html` for a demo run)."""
-    name = html.html_name(report_name(code, year))
-    return marks.demo_name(name) if demo else name
 
 
 def render_page(job: RenderJob, language: str | None = None) -> Path:
     """Build one report's page and save it to a hidden file beside its final place.
 
-    `language`: the page's `lang` and fixed words (default: the content's own language)."""
+    `language`: the page's `lang` and fixed words (default: the content's own language). A
+    Welsh member's page links to the page (not the Word file) in the other language."""
+    if job.counterpart:
+        job = dataclasses.replace(job, counterpart=html.html_name(job.counterpart))
     page = html.render(content_for(job), demo=job.demo, language=language)
-    name = f"{outputs.TEMP_PREFIX}rendering-{job.ret.opcc_code}-{job.ret.reporting_year}.html"
+    name = f"{outputs.TEMP_PREFIX}rendering-{html.html_name(job.name)}"
     path = job.out_dir / name
     return outputs.write_bytes_atomically(path, page.encode("utf-8"))
 
@@ -63,11 +60,13 @@ def write_html_reports(
     progress: Progress | None = None,
     appendix: Appendix = DEFAULT_APPENDIX,
     language: str | None = None,
+    welsh: Collection[str] = (),
 ) -> list[ReportOutcome]:
     """Write a page per return into `out_dir`, never replacing one that someone has edited.
 
     The arguments are those of `files.write_reports`, so a run calls both the same way;
-    `language` is passed to `html.render`.
+    `language` is passed to `html.render`; `welsh`: the members with a Welsh and an English
+    page (`-cy.html`, `-en.html`), as their Word reports.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -82,6 +81,7 @@ def write_html_reports(
         demo=demo,
         progress=progress,
         appendix=appendix,
+        welsh=welsh,
     )
     render = functools.partial(render_page, language=language)
     if executor is None:
@@ -93,7 +93,7 @@ def write_html_reports(
     try:
         for job, path in zip(jobs, rendered, strict=True):
             outcome = records.write(
-                page_name(job.ret.opcc_code, job.ret.reporting_year, demo=demo),
+                html.html_name(job.name),
                 lambda target, path=path: os.replace(path, target),
                 force=force,
             )

@@ -171,6 +171,7 @@ def render(content: model.Document, template: Path | None = None) -> WordDocumen
             out.block(block)
     _ask_to_update_fields(document)
     _properties(document, content.properties)
+    _set_language(document, content.properties.language)
     return document
 
 
@@ -194,7 +195,7 @@ class _Writer:
         if isinstance(block, model.Heading):
             self.paragraph(block.text, f"Heading {block.level}")
         elif isinstance(block, model.Paragraph):
-            self.runs(self.paragraph(style=ROLE_STYLES[block.role]), block.runs)
+            self.runs(self.paragraph(style=ROLE_STYLES[block.role]), block.runs, block.lang)
         elif isinstance(block, model.BulletList):
             for item in block.items:
                 self.runs(self.paragraph(style="List Bullet"), item)
@@ -229,25 +230,30 @@ class _Writer:
             paragraph.add_run(plain(text))
         return paragraph
 
-    def runs(self, paragraph, runs: tuple[model.Text, ...]) -> None:
+    def runs(self, paragraph, runs: tuple[model.Text, ...], lang: str | None = None) -> None:
         for run in runs:
             if run.link:
-                self.link(paragraph, run.link, run.text)
+                self.link(paragraph, run.link, run.text, run.lang or lang)
             else:
-                self.run(paragraph, run.text, _character_style(run))
+                self.run(paragraph, run.text, _character_style(run), run.lang or lang)
 
-    def run(self, paragraph, text: str, style: str | None = None):
+    def run(self, paragraph, text: str, style: str | None = None, lang: str | None = None):
         run = paragraph.add_run(INVALID_XML.sub("", text))
         if style:
             run._r.style = self.style_id(style)
+        if lang:
+            language = OxmlElement("w:lang")
+            language.set(qn("w:val"), proofing_language(lang))
+            run._r.get_or_add_rPr().append(language)
         return run
 
-    def link(self, paragraph, url: str, text: str) -> None:
-        """A real hyperlink (external relationship), its run in the Hyperlink character style."""
+    def link(self, paragraph, url: str, text: str, lang: str | None = None) -> None:
+        """A real hyperlink (an external relationship: a web address, or the name of a file beside
+        the report), its run in the Hyperlink character style."""
         r_id = paragraph.part.relate_to(url, RT.HYPERLINK, is_external=True)
         hyperlink = OxmlElement("w:hyperlink")
         hyperlink.set(qn("r:id"), r_id)
-        hyperlink.append(self.run(paragraph, text, "Hyperlink")._r)
+        hyperlink.append(self.run(paragraph, text, "Hyperlink", lang)._r)
         paragraph._p.append(hyperlink)
 
     def table(self, table: model.Table) -> None:
@@ -294,12 +300,16 @@ class _Writer:
                             line.link, RT.HYPERLINK, is_external=True
                         )
                         parts.append(f'<w:hyperlink r:id="{_attr(r_id)}">')
-                        parts.append(_run_xml(line.text, self.style_id("Hyperlink")))
+                        parts.append(_run_xml(line.text, self.style_id("Hyperlink"), line.lang))
                         parts.append("</w:hyperlink>")
                     else:
                         style_name = _character_style(line)
                         parts.append(
-                            _run_xml(line.text, self.style_id(style_name) if style_name else None)
+                            _run_xml(
+                                line.text,
+                                self.style_id(style_name) if style_name else None,
+                                line.lang,
+                            )
                         )
                     parts.append("</w:p>")
                 parts.append("</w:tc>")
@@ -363,12 +373,20 @@ def _attr(text: object) -> str:
     return escape(INVALID_XML.sub("", str(text)), {'"': "&quot;"})
 
 
-def _run_xml(text: str, style_id: str | None = None) -> str:
-    """A run holding `text` as plain text: escaped, line breaks and tabs as Word's own marks."""
+def proofing_language(lang: str) -> str:
+    """Word's language tag for a report language: "en" -> "en-GB", "cy" -> "cy-GB"."""
+    return lang if "-" in lang else f"{lang}-GB"
+
+
+def _run_xml(text: str, style_id: str | None = None, lang: str | None = None) -> str:
+    """A run holding `text` as plain text: escaped, line breaks and tabs as Word's own marks;
+    `lang` marks the run's proofing language when it is not the document's."""
     value = INVALID_XML.sub("", text)
     if not value:
         return ""
-    properties = f'<w:rPr><w:rStyle w:val="{_attr(style_id)}"/></w:rPr>' if style_id else ""
+    style = f'<w:rStyle w:val="{_attr(style_id)}"/>' if style_id else ""
+    language = f'<w:lang w:val="{_attr(proofing_language(lang))}"/>' if lang else ""
+    properties = f"<w:rPr>{style}{language}</w:rPr>" if style or language else ""
     lines = [
         "<w:tab/>".join(
             f'<w:t xml:space="preserve">{escape(piece)}</w:t>' for piece in line.split("\t")
@@ -438,6 +456,31 @@ def _set_title_field(paragraph, title: str) -> None:
                 texts[0].text = plain(title)
                 for extra in texts[1:]:
                     extra.text = ""
+
+
+def _set_language(document: WordDocument, tag: str) -> None:
+    """Make `tag` (en-GB, cy-GB) the language of the whole document: the default run language
+    in the styles, every style that sets one, and the theme fonts' language in the settings."""
+    styles = document.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    if defaults is None:
+        defaults = OxmlElement("w:docDefaults")
+        styles.insert(0, defaults)
+    run_default = defaults.find(qn("w:rPrDefault"))
+    if run_default is None:
+        run_default = OxmlElement("w:rPrDefault")
+        defaults.insert(0, run_default)
+    properties = run_default.find(qn("w:rPr"))
+    if properties is None:
+        properties = OxmlElement("w:rPr")
+        run_default.append(properties)
+    if properties.find(qn("w:lang")) is None:
+        properties.append(OxmlElement("w:lang"))
+    for language in styles.iter(qn("w:lang")):
+        language.set(qn("w:val"), tag)
+    theme = document.settings.element.find(qn("w:themeFontLang"))
+    if theme is not None:
+        theme.set(qn("w:val"), tag)
 
 
 def _properties(document: WordDocument, given: model.Properties) -> None:

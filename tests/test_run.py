@@ -385,9 +385,10 @@ def test_a_later_run_moves_aside_what_it_no_longer_makes(make_workbook, tmp_path
     assert sorted(a.split("/", 1)[1] for a in aside) == [
         "feedback/essex-feedback.xlsx",
         "reports/dorset-equality-report-2025-26.docx",
+        "reports/dorset-equality-report-2025-26.html",
         "reports/surrey-equality-report-2025-26-DEMO.docx",
     ]
-    assert "Moved 3 output(s) of an earlier run" in " ".join(result.output.split())
+    assert "Moved 4 output(s) of an earlier run" in " ".join(result.output.split())
     # Never moved: the edited report, a person's own file, the record, run.json, manifests.
     assert digest(kent_report) == kent_before
     assert (reports / "kent-equality-report-2025-26.new.docx").is_file()

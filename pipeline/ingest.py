@@ -494,8 +494,10 @@ def _load_sheets_fast(data: bytes) -> tuple[list[Sheet], dt.date, dict[str, str]
                 grid.pop()
             sheets.append(Sheet(meta.name, grid))
         book.close()
-    except Exception:  # openpyxl reads it again, and says what is wrong
-        return None
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # openpyxl reads it again, and says what is wrong; calamine can panic
+        return None  # (pyo3's PanicException, not an Exception) on values such as a huge time
     if not sheets:
         return None
     return sheets, epoch, properties

@@ -68,45 +68,33 @@ def identify(
     code_source = "metadata" if meta_code else "Profile sheet" if profile_code else "file name"
     if not code:
         errors.append(Code.E011.problem(file=file))
-    code_where = profile_cells.get("opcc_code", ("", ""))
-    for source, other, (sheet, cell) in (
-        ("Profile sheet ('Member code')", profile_code, code_where),
+    warnings += _disagreements(
+        Code.W113,
+        file,
+        code,
+        ("Profile sheet ('Member code')", profile_code, profile_cells.get("opcc_code", ("", ""))),
         ("file name", name_code, ("", "")),
-    ):
-        if code and other and other != code:
-            warnings.append(
-                Code.W113.problem(
-                    file=file,
-                    sheet=sheet,
-                    cell=cell,
-                    opcc_code=code,
-                    source=source,
-                    other=other,
-                    code=code,
-                )
-            )
+        opcc_code=code,
+        code=code,
+    )
 
     meta_year = parse_year(meta.get("reporting_year") or "")
     year = meta_year or profile_year or name_year
     if not year:
         errors.append(Code.E013.problem(file=file, opcc_code=code))
-    year_where = profile_cells.get("reporting_year", ("", ""))
-    for source, other, (sheet, cell) in (
-        ("Profile sheet ('Reporting year')", profile_year, year_where),
+    warnings += _disagreements(
+        Code.W115,
+        file,
+        year,
+        (
+            "Profile sheet ('Reporting year')",
+            profile_year,
+            profile_cells.get("reporting_year", ("", "")),
+        ),
         ("file name", name_year, ("", "")),
-    ):
-        if year and other and other != year:
-            warnings.append(
-                Code.W115.problem(
-                    file=file,
-                    sheet=sheet,
-                    cell=cell,
-                    opcc_code=code,
-                    source=source,
-                    other=other,
-                    year=year,
-                )
-            )
+        opcc_code=code,
+        year=year,
+    )
 
     template_id = meta.get("template_id", "")
     if template_id and template_id != layout.TEMPLATE_ID:
@@ -187,3 +175,13 @@ def only_year(checked: list, year: str) -> list:
         else:
             kept.append((path, found, problems))
     return kept
+
+
+def _disagreements(rule: Code, file: str, value: str, *sources, **values) -> list[Problem]:
+    """`rule` once for every (source, other value, (sheet, cell)) whose value differs from the
+    one the return is identified by."""
+    return [
+        rule.problem(file=file, sheet=sheet, cell=cell, source=source, other=other, **values)
+        for source, other, (sheet, cell) in sources
+        if value and other and other != value
+    ]

@@ -253,14 +253,26 @@ def write_reports(
         rendered = [render_report(job) for job in jobs]
     else:
         rendered = list(executor.map(render_report, jobs))
+    placed = [
+        (job, job.name, path, prompts) for job, (path, prompts) in zip(jobs, rendered, strict=True)
+    ]
+    return place(out_dir, placed, force=force)
+
+
+def place(
+    out_dir: Path,
+    placed: Sequence[tuple[RenderJob, str, Path, tuple[str, ...]]],
+    *,
+    force: bool,
+) -> list[ReportOutcome]:
+    """Move each rendered file (job, name, path, prompts) to its name in `out_dir` through the
+    manifest, so an edited file is kept and the new one written beside it; no temporary stays."""
     records = manifest.Manifest.load(out_dir)
     outcomes: list[ReportOutcome] = []
     try:
-        for job, (path, prompts) in zip(jobs, rendered, strict=True):
+        for job, name, path, prompts in placed:
             outcome = records.write(
-                job.name,
-                lambda target, path=path: os.replace(path, target),
-                force=force,
+                name, lambda target, path=path: os.replace(path, target), force=force
             )
             outcomes.append(
                 ReportOutcome(
@@ -268,7 +280,7 @@ def write_reports(
                 )
             )
     finally:
-        for path, _ in rendered:
+        for _, _, path, _ in placed:
             path.unlink(missing_ok=True)
         if outcomes:
             records.save()

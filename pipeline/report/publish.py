@@ -12,14 +12,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import os
 from collections.abc import Collection, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
 
 import pandas as pd
 
-from pipeline import manifest, outputs, scoring
+from pipeline import outputs, scoring
 from pipeline.framework import Framework
 from pipeline.progress import Progress
 from pipeline.report import html
@@ -28,6 +27,7 @@ from pipeline.report.files import (
     RenderJob,
     ReportOutcome,
     content_for,
+    place,
     render_jobs,
 )
 from pipeline.returns import Return
@@ -88,21 +88,7 @@ def write_html_reports(
         rendered = [render(job) for job in jobs]
     else:
         rendered = list(executor.map(render, jobs))
-    records = manifest.Manifest.load(out_dir)
-    outcomes: list[ReportOutcome] = []
-    try:
-        for job, path in zip(jobs, rendered, strict=True):
-            outcome = records.write(
-                html.html_name(job.name),
-                lambda target, path=path: os.replace(path, target),
-                force=force,
-            )
-            outcomes.append(
-                ReportOutcome(job.ret.opcc_code, outcome.path, outcome.status, outcome.message)
-            )
-    finally:
-        for path in rendered:
-            path.unlink(missing_ok=True)
-        if outcomes:
-            records.save()
-    return outcomes
+    placed = [
+        (job, html.html_name(job.name), path, ()) for job, path in zip(jobs, rendered, strict=True)
+    ]
+    return place(out_dir, placed, force=force)

@@ -38,16 +38,32 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipeline import benchmark_progress, layout, marks, national, outputs, scoring, sheets, validate
-from pipeline.framework import LEVEL_LADDER, LEVEL_RANK, Framework
-
-# The report's level colours, so that a level looks the same in every output (word always shown).
-from pipeline.layout import LEVEL_FILLS
+from pipeline import (
+    benchmark_progress,
+    layout,
+    marks,
+    national,
+    outputs,
+    scoring,
+    sheets,
+    validate,
+    vocabulary,
+)
+from pipeline.framework import Framework
 from pipeline.members import REGIONS
 from pipeline.progress import Progress
-from pipeline.validate import ACCEPTED, REJECTED, SUPERSEDED
-from pipeline.validate import WITH_WARNINGS as ACCEPTED_WITH_WARNINGS
-from pipeline.vocabulary import LEVEL_CHART_COLOURS
+
+# The report's level colours, so that a level looks the same in every output (word always shown).
+from pipeline.vocabulary import (
+    ACCEPTED,
+    LEVEL_CHART_COLOURS,
+    LEVEL_FILLS,
+    LEVEL_LADDER,
+    LEVEL_RANK,
+    REJECTED,
+    SUPERSEDED,
+)
+from pipeline.vocabulary import WITH_WARNINGS as ACCEPTED_WITH_WARNINGS
 
 #: The two editions one run writes: the APCC's own, and the one shared with the members.
 INTERNAL = "internal"
@@ -599,7 +615,7 @@ def write_benchmark(path: Path, **inputs: object) -> Path:
 def _check_inputs(returns_log: pd.DataFrame, year: str, edition: str) -> None:
     if edition not in EDITIONS:
         raise BenchmarkError(f"The edition {edition!r} is not one of: {', '.join(EDITIONS)}.")
-    if not layout.is_valid_year(year):
+    if not vocabulary.is_valid_year(year):
         raise BenchmarkError(f"The reporting year {year!r} is not a financial year like 2025-26.")
     missing = [c for c in LOG_COLUMNS if c not in returns_log.columns]
     if missing:

@@ -20,8 +20,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline import progress as progress_module
 from pipeline import sheets
-from pipeline.framework import LEVEL_LADDER, LEVEL_RANK
 from pipeline.progress import DOWN, UP, Progress
+from pipeline.vocabulary import LEVEL_LADDER, LEVEL_RANK
 
 MOVEMENT_SHEET = "Movement"
 NATIONAL_SHEET = "Levels vs last year"

@@ -22,8 +22,7 @@ from matplotlib.patches import Patch
 from PIL import Image, ImageDraw
 
 from pipeline import i18n
-from pipeline.framework import LEVEL_LADDER
-from pipeline.layout import LEVEL_FILLS
+from pipeline.vocabulary import LEVEL_FILLS, LEVEL_LADDER
 
 DPI = 200
 WIDTH_INCHES = 6.2

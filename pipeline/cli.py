@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from pipeline import __version__, framework, members
+from pipeline import __version__, framework, members, vocabulary
 
 FORMATS = click.Choice(["table", "csv", "markdown"])
 
@@ -473,9 +473,9 @@ def demo_command(
     """
     import datetime
 
-    from pipeline import demo, workbook
+    from pipeline import demo
 
-    year = year or workbook.default_year(datetime.date.today())
+    year = year or vocabulary.year_for_date(datetime.date.today())
     try:
         made = demo.make_demo_returns(
             out_dir or demo.DEFAULT_FOLDER / year,

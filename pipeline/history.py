@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import __version__, layout, scoring
+from pipeline import __version__, scoring, vocabulary
 from pipeline import framework as framework_module
 from pipeline.framework import Framework
 from pipeline.outputs import sha256_file, write_bytes_atomically
@@ -428,7 +428,7 @@ def year_start(year: str) -> dt.date:
 
 def check_carry(record: Record, year: str) -> None:
     """A record carries only into a later year."""
-    if not layout.is_valid_year(year) or year <= record.year:
+    if not vocabulary.is_valid_year(year) or year <= record.year:
         raise RecordError(
             f"{record.folder} is the record of {record.year}; it can only be carried into a "
             f"later year's workbooks, not {year}. Give --year {next_year(record.year)}, or the "

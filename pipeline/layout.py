@@ -9,16 +9,6 @@ from __future__ import annotations
 
 import re
 
-# Kept here for modules that still import them from the layout; they are defined in `vocabulary`.
-from pipeline.vocabulary import LEVEL_FILLS as LEVEL_FILLS
-from pipeline.vocabulary import MET as MET
-from pipeline.vocabulary import NOT_APPLICABLE as NOT_APPLICABLE
-from pipeline.vocabulary import NOT_MET as NOT_MET
-from pipeline.vocabulary import PARTIALLY_MET as PARTIALLY_MET
-from pipeline.vocabulary import STATUSES as STATUSES
-from pipeline.vocabulary import YEAR_PATTERN as YEAR_PATTERN
-from pipeline.vocabulary import is_valid_year as is_valid_year
-
 TEMPLATE_ID = "apcc-equality-self-assessment"
 #: Bump the major number when a change means old returns can no longer be read.
 TEMPLATE_VERSION = "1.0"

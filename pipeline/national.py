@@ -13,7 +13,8 @@ from collections.abc import Iterable
 import pandas as pd
 
 from pipeline import scoring
-from pipeline.framework import LEVEL_LADDER, LEVEL_RANK, Framework
+from pipeline.framework import Framework
+from pipeline.vocabulary import LEVEL_LADDER, LEVEL_RANK
 
 #: The level from which a theme counts as "Achieving or above".
 ACHIEVING = "Achieving"

@@ -22,8 +22,8 @@ import pandas as pd
 
 from pipeline import framework as framework_module
 from pipeline import history, scoring
-from pipeline.framework import LEVEL_LADDER, Framework
-from pipeline.vocabulary import MET, NOT_APPLICABLE, STATUSES
+from pipeline.framework import Framework
+from pipeline.vocabulary import LEVEL_LADDER, MET, NOT_APPLICABLE, STATUSES
 
 UP, SAME, DOWN = "up", "no change", "down"
 NOT_ASSESSED = "Not assessed"

@@ -37,6 +37,7 @@ from pipeline import (
     rules,
     scoring,
     validate,
+    vocabulary,
 )
 from pipeline import (
     framework as framework_module,
@@ -92,7 +93,7 @@ class RunResult:
     @property
     def counts(self) -> dict[str, int]:
         verdicts = self.batch.log["verdict"] if len(self.batch.log) else pd.Series(dtype=str)
-        counts = {verdict: int((verdicts == verdict).sum()) for verdict in validate.VERDICTS}
+        counts = {verdict: int((verdicts == verdict).sum()) for verdict in vocabulary.VERDICTS}
         counts["members with no return"] = len(self.missing_members)
         return counts
 
@@ -103,7 +104,7 @@ class RunResult:
 
     @property
     def rejected(self) -> int:
-        return self.counts[validate.REJECTED]
+        return self.counts[vocabulary.REJECTED]
 
 
 def run(

@@ -100,10 +100,6 @@ _SCORECARD_HEADER_ROW = 4
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
-#: Kept for the demo, which still asks the workbook for the year of a date.
-default_year = year_for_date
-
-
 def workbook_path(out_dir: Path, code: str, year: str) -> Path:
     """Where the workbook of one member goes, never outside `out_dir`."""
     name = layout.WORKBOOK_NAME.format(code=outputs.safe_name(code), year=year)

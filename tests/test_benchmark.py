@@ -25,9 +25,8 @@ from helpers import (
 from helpers import contrast as _contrast
 
 from pipeline import benchmark, members, national, outputs, scoring
-from pipeline.framework import LEVEL_LADDER
 from pipeline.returns import OBJECTIVE_COLUMNS
-from pipeline.vocabulary import LEVEL_CHART_COLOURS
+from pipeline.vocabulary import LEVEL_CHART_COLOURS, LEVEL_LADDER
 
 YEAR = "2025-26"
 GENERATED = dt.date(2026, 5, 1)

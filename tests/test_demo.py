@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from pipeline import demo, layout, scoring, validate
+from pipeline import demo, layout, scoring, validate, vocabulary
 from pipeline.cli import main
-from pipeline.framework import LEVEL_LADDER
 from pipeline.outputs import sha256_file
+from pipeline.vocabulary import LEVEL_LADDER
 
 YEAR = "2025-26"
 SEED = 2025
@@ -130,13 +130,13 @@ def test_a_clean_return_reads_like_a_filled_in_self_assessment(demo_set, fw):
         assert isinstance(profile[layout.PROFILE_LABELS["employees"]], int)
 
         statuses = {answers["status"] for answers in criteria.values()}
-        assert statuses <= set(layout.STATUSES) and layout.MET in statuses
+        assert statuses <= set(vocabulary.STATUSES) and vocabulary.MET in statuses
         for cid, answers in criteria.items():
-            if answers["status"] == layout.MET:
+            if answers["status"] == vocabulary.MET:
                 assert len(answers["evidence"]) > 30, cid
                 link = answers["evidence_link"]
                 assert link is None or link.startswith(f"https://www.{code}-pcc.example/")
-            elif answers["status"] == layout.NOT_APPLICABLE:
+            elif answers["status"] == vocabulary.NOT_APPLICABLE:
                 assert answers["na_reason"], cid
             else:
                 assert answers["owner"], cid
@@ -168,12 +168,14 @@ def test_the_batch_gives_each_return_the_verdict_the_demo_set_promises(demo_set,
         by_member.setdefault(code, set()).add(verdict)
 
     assert demo_set.missing not in by_member
-    assert by_member[demo_set.rejected] == {validate.REJECTED}
-    assert {c for c, v in by_member.items() if validate.WITH_WARNINGS in v} == set(demo_set.warned)
-    assert verdicts[demo_set.superseded.resolve()] == validate.SUPERSEDED
-    assert by_member[demo_set.resubmitted] == {validate.SUPERSEDED, validate.ACCEPTED}
+    assert by_member[demo_set.rejected] == {vocabulary.REJECTED}
+    assert {c for c, v in by_member.items() if vocabulary.WITH_WARNINGS in v} == set(
+        demo_set.warned
+    )
+    assert verdicts[demo_set.superseded.resolve()] == vocabulary.SUPERSEDED
+    assert by_member[demo_set.resubmitted] == {vocabulary.SUPERSEDED, vocabulary.ACCEPTED}
     others = set(by_member) - {demo_set.rejected, demo_set.resubmitted, *demo_set.warned}
-    assert all(by_member[code] == {validate.ACCEPTED} for code in others)
+    assert all(by_member[code] == {vocabulary.ACCEPTED} for code in others)
 
     rejected = batch.problems[batch.problems["opcc_code"] == demo_set.rejected]
     assert list(rejected["code"]) == ["E009"]

@@ -9,7 +9,7 @@ import pytest
 from helpers import YEAR, edit, filled_return, needs_libreoffice, recalculate, returned, row_number
 from openpyxl import load_workbook
 
-from pipeline import feedback, layout, validate
+from pipeline import feedback, layout, validate, vocabulary
 from pipeline.feedback import FEEDBACK_SHEET
 
 
@@ -183,8 +183,8 @@ def test_no_feedback_for_clean_or_superseded_returns_and_names_stay_distinct(
     filled_return(make_workbook("surrey"), returned(inbox, "surrey"))
     batch = validate.check_returns([inbox], member_list, year=YEAR)
     verdicts = dict(zip(batch.log["file"], batch.log["verdict"], strict=True))
-    assert verdicts["kent draft.xlsx"] == validate.SUPERSEDED
-    assert verdicts["kent last year.xlsx"] == validate.REJECTED
+    assert verdicts["kent draft.xlsx"] == vocabulary.SUPERSEDED
+    assert verdicts["kent last year.xlsx"] == vocabulary.REJECTED
     written = feedback.write_feedback(batch, tmp_path / "out")
     # The wrong-year return is the APCC's to sort out (E012): no feedback asks kent to resend.
     assert [p.name for p in written] == ["kent-feedback.xlsx"]

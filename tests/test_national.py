@@ -14,7 +14,8 @@ from helpers import table_after, table_rows
 
 from pipeline import fill, national, workbook
 from pipeline.cli import main
-from pipeline.framework import LEVEL_LADDER, load
+from pipeline.framework import load
+from pipeline.vocabulary import LEVEL_LADDER
 
 YEAR = "2025-26"
 #: Four members (an even count) and the level rank each reaches per theme: rank(member, theme).

@@ -24,15 +24,15 @@ from pipeline import (
     benchmark_progress,
     fill,
     history,
-    layout,
     members,
     progress,
     run,
     scoring,
+    vocabulary,
     workbook,
 )
 from pipeline.cli import main
-from pipeline.framework import LEVEL_LADDER, LEVELS
+from pipeline.vocabulary import LEVEL_LADDER, LEVELS
 
 LAST, THIS = "2024-25", "2025-26"
 OLD_CODE = "avon-somerset"  # avon-and-somerset's code last year
@@ -51,7 +51,7 @@ def statuses(fw, ranks: dict[int, int]) -> dict[str, str]:
         for level in theme.levels:
             for index, criterion in enumerate(level.criteria):
                 still_open = level.rank > rank and index == 0
-                result[criterion.id] = layout.NOT_MET if still_open else layout.MET
+                result[criterion.id] = vocabulary.NOT_MET if still_open else vocabulary.MET
     return result
 
 

@@ -26,7 +26,7 @@ from helpers import blocks, convert, needs_libreoffice, table_after
 from helpers import docx_rows as rows
 from helpers import is_heading as _is_heading
 
-from pipeline import charts, framework, layout, report, returns, scoring
+from pipeline import charts, framework, layout, report, returns, scoring, vocabulary
 
 GENERATED = dt.date(2026, 5, 1)
 YEAR = "2025-26"
@@ -47,15 +47,15 @@ def designed_status(row) -> str:
     first = row.criterion_id.endswith(".a")
     if row.theme in (1, 4):
         if row.theme == 4 and row.level == "Advancing" and first:
-            return layout.NOT_APPLICABLE  # with a reason: counts
-        return layout.MET
+            return vocabulary.NOT_APPLICABLE  # with a reason: counts
+        return vocabulary.MET
     if row.theme == 2:
-        return layout.NOT_MET if row.level == "Achieving" and first else layout.MET
+        return vocabulary.NOT_MET if row.level == "Achieving" and first else vocabulary.MET
     if row.theme == 3:
-        return layout.PARTIALLY_MET if row.level == "Developing" and first else layout.MET
+        return vocabulary.PARTIALLY_MET if row.level == "Developing" and first else vocabulary.MET
     if row.theme == 5:
-        return layout.NOT_APPLICABLE if row.level == "Achieving" and first else layout.MET
-    return layout.NOT_MET if row.level == "Advancing" else layout.MET
+        return vocabulary.NOT_APPLICABLE if row.level == "Achieving" and first else vocabulary.MET
+    return vocabulary.NOT_MET if row.level == "Advancing" else vocabulary.MET
 
 
 def make_return(
@@ -70,14 +70,14 @@ def make_return(
     rows = []
     for row in fw.frame.itertuples():
         value = status(row)
-        met = value == layout.MET
+        met = value == vocabulary.MET
         link = f"{HEADER_LINK}{row.criterion_id}" if met and row.theme == 1 else ""
         if row.criterion_id == "2.1.a":
             link = "javascript:alert(1)"
         elif row.criterion_id == "2.1.b":
             link = "file:///etc/passwd"
         reason = ""
-        if value == layout.NOT_APPLICABLE and row.theme == 4:
+        if value == vocabulary.NOT_APPLICABLE and row.theme == 4:
             reason = "The OPCC commissions no such service."
         rows.append(
             {
@@ -171,7 +171,7 @@ def make_return(
 
 def all_at(rank: int) -> Callable:
     """Statuses that put every theme at LEVEL_LADDER[rank]."""
-    return lambda row: layout.MET if row.level_rank <= rank else layout.NOT_MET
+    return lambda row: vocabulary.MET if row.level_rank <= rank else vocabulary.NOT_MET
 
 
 def member(member_list, code: str = CODE) -> dict:
@@ -340,7 +340,7 @@ def test_at_a_glance_shows_each_theme_level_as_computed(main_doc, main_scores):
         assert row_cells[0] == f"{theme.number}. {theme.title}"
         assert row_cells[1] == EXPECTED_LEVELS[theme.number]
         shading = row.cells[1]._tc.find(f"{qn('w:tcPr')}/{qn('w:shd')}")
-        assert shading.get(qn("w:fill")) == charts.LEVEL_FILLS[row_cells[1]]
+        assert shading.get(qn("w:fill")) == vocabulary.LEVEL_FILLS[row_cells[1]]
     assert [body[n][3] for n in (1, 4, 5)] == ["0", "1", "1"]  # claims 4.3.a and 5.2.a
     achieving = len(fw.theme(2).level("Achieving").criteria)
     assert body[2][2] == f"Achieving: {achieving - 1} of {achieving} criteria satisfied"
@@ -1070,7 +1070,7 @@ def test_summary_appendix_counts_statuses_and_lists_every_not_applicable_claim(m
         ids = [c.id for c in theme.criteria]
         found = statuses.loc[ids]
         assert row[0] == f"{theme.number}. {theme.title}"
-        assert row[1:5] == [str(int((found == s).sum())) for s in layout.STATUSES]
+        assert row[1:5] == [str(int((found == s).sum())) for s in vocabulary.STATUSES]
         assert row[5] == "0"
     by_theme = {r[0].split(".")[0]: r for r in counts[1:]}
     achieving = len(fw.theme(2).level("Achieving").criteria)

@@ -303,9 +303,9 @@ def test_the_later_signoff_wins_then_the_later_file(blank, tmp_path, member_list
     batch = validate.check_returns([inbox], member_list)
     log = batch.log.set_index("file")
     assert list(log.index) == ["email-1/kent.xlsx", "email-2/kent.xlsx"]
-    assert log.loc["email-1/kent.xlsx", "verdict"] == validate.SUPERSEDED
+    assert log.loc["email-1/kent.xlsx", "verdict"] == vocabulary.SUPERSEDED
     assert log.loc["email-1/kent.xlsx", "superseded_by"] == "email-2/kent.xlsx"
-    assert log.loc["email-2/kent.xlsx", "verdict"] == validate.ACCEPTED
+    assert log.loc["email-2/kent.xlsx", "verdict"] == vocabulary.ACCEPTED
     assert log.loc["email-2/kent.xlsx", "signoff_date"] == SIGNOFF
     superseded = batch.problems[batch.problems["code"] == "W123"].iloc[0]
     assert superseded["file"] == "email-1/kent.xlsx"
@@ -315,8 +315,8 @@ def test_the_later_signoff_wins_then_the_later_file(blank, tmp_path, member_list
     same_day = filled_return(blank, inbox / "email-3" / "kent.xlsx")
     _stamp(same_day, dt.date(2026, 5, 25))
     log = validate.check_returns([inbox], member_list).log.set_index("file")
-    assert log.loc["email-3/kent.xlsx", "verdict"] == validate.ACCEPTED
-    assert log.loc["email-2/kent.xlsx", "verdict"] == validate.SUPERSEDED
+    assert log.loc["email-3/kent.xlsx", "verdict"] == vocabulary.ACCEPTED
+    assert log.loc["email-2/kent.xlsx", "verdict"] == vocabulary.SUPERSEDED
 
 
 def test_batch_log_problems_and_frames(make_workbook, tmp_path, member_list, fw):
@@ -327,9 +327,9 @@ def test_batch_log_problems_and_frames(make_workbook, tmp_path, member_list, fw)
     batch = validate.check_returns([inbox], member_list, framework=fw)
     assert list(batch.log.columns) == validate.LOG_COLUMNS
     assert batch.log["verdict"].tolist() == [
-        validate.ACCEPTED,
-        validate.REJECTED,
-        validate.WITH_WARNINGS,
+        vocabulary.ACCEPTED,
+        vocabulary.REJECTED,
+        vocabulary.WITH_WARNINGS,
     ]
     assert batch.log["errors"].tolist() == [0, 1, 0]
     assert batch.log["warnings"].tolist() == [0, 0, 1]

@@ -18,7 +18,7 @@ from babel.messages.pofile import read_po
 from click.testing import CliRunner
 from docx.oxml.ns import qn
 
-from pipeline import framework, i18n, layout, members
+from pipeline import framework, i18n, members, vocabulary
 from pipeline.cli import main
 from pipeline.fill import fill_workbook
 
@@ -121,8 +121,8 @@ COMMENTARY = {1: "Our data work is shared with partners."}
 
 def status(row) -> str:
     if row.theme == 4 and row.level == "Developing":
-        return layout.NOT_APPLICABLE
-    return layout.MET if row.level_rank <= 2 or row.theme == 2 else layout.PARTIALLY_MET
+        return vocabulary.NOT_APPLICABLE
+    return vocabulary.MET if row.level_rank <= 2 or row.theme == 2 else vocabulary.PARTIALLY_MET
 
 
 @pytest.fixture(scope="module")
@@ -185,18 +185,18 @@ def from_elsewhere(member_list) -> list[str]:
     """Text a Welsh report rightly holds in English: the framework's own words, the statuses of
     the workbook, the member's name and what the return says."""
     fw = framework.load()
-    words = [fw.title, fw.scoring_rule, *fw.level_definitions.values(), *layout.STATUSES]
+    words = [fw.title, fw.scoring_rule, *fw.level_definitions.values(), *vocabulary.STATUSES]
     words += list(fw.frame["text"])
     for section in fw.sections:
         words.append(section.title)
         for theme in section.themes:
             words.append(theme.title)
-            words += [theme.level(name).descriptor for name in framework.LEVELS]
+            words += [theme.level(name).descriptor for name in vocabulary.LEVELS]
     words += list(member_list.set_index("code").loc["gwent"].astype(str))
     words += [str(v) for v in PROFILE.values()] + list(OBJECTIVE.values())
     words += list(COMMENTARY.values())
     words += [v for answer in ANSWERS.values() for v in answer.values()]
-    words += list(framework.LEVEL_LADDER)
+    words += list(vocabulary.LEVEL_LADDER)
     return sorted({w for w in words if w}, key=len, reverse=True)
 
 

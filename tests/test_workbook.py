@@ -366,7 +366,7 @@ def test_generate_workbooks_names_files_and_rejects_bad_requests(member_list, tm
     ],
 )
 def test_default_year_is_the_financial_year(day, year):
-    assert workbook.default_year(day) == year
+    assert vocabulary.year_for_date(day) == year
     assert vocabulary.is_valid_year(year)
 
 

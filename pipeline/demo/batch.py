@@ -14,7 +14,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from pipeline import run, workbook
+from pipeline import run, vocabulary
 from pipeline.demo.generate import (
     DEFAULT_SEED,
     MARKER_NAME,
@@ -67,7 +67,7 @@ def run_demo(
     since last year. `options` are passed to `run.run` (template, force, workers, progress...).
     """
     today = generated or dt.date.today()
-    demo_year = year or workbook.default_year(today)
+    demo_year = year or vocabulary.year_for_date(today)
     progress = options.get("progress") or (lambda step, done, total: None)
     members = load_members(members_file)
     scratch = Path(tempfile.mkdtemp(prefix="equality-demo-"))

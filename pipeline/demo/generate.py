@@ -22,11 +22,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import fill, layout, outputs, workbook
+from pipeline import fill, layout, outputs, vocabulary, workbook
 from pipeline import framework as framework_module
 from pipeline.demo import phrases
-from pipeline.framework import LEVEL_LADDER, LEVELS, Criterion, Framework, Theme
+from pipeline.framework import Criterion, Framework, Theme
 from pipeline.members import REGIONS, load_members
+from pipeline.vocabulary import LEVEL_LADDER, LEVELS
 
 DEFAULT_SEED = 2025
 #: Where `equality demo` writes by default: git-ignored, and never the batch's `input/`.
@@ -137,7 +138,7 @@ def make_demo_returns(
 
     `out_dir` must be empty or a demo folder made before (whose files are then replaced).
     """
-    if not layout.is_valid_year(year):
+    if not vocabulary.is_valid_year(year):
         raise DemoError(
             f"The reporting year {year!r} is not a financial year: write it like 2025-26."
         )
@@ -224,7 +225,7 @@ def make_previous_returns(
     criteria that were Met are not now), and every member returned a clean return, including
     the one that sends nothing in `year`.
     """
-    if not layout.is_valid_year(year):
+    if not vocabulary.is_valid_year(year):
         raise DemoError(
             f"The reporting year {year!r} is not a financial year: write it like 2025-26."
         )
@@ -279,7 +280,7 @@ def _year_before(
             lowered = rng.sample(ids, min(len(ids), rng.randint(1, 2)))
             for criterion in theme.criteria:
                 if criterion.id in lowered:
-                    status = rng.choice((layout.PARTIALLY_MET, layout.NOT_MET))
+                    status = rng.choice((vocabulary.PARTIALLY_MET, vocabulary.NOT_MET))
                     _, filled.answers[criterion.id] = writer.answer(criterion, status, theme)
                     filled.statuses[criterion.id] = status
             filled.levels[theme.number] = LEVEL_LADDER[reached - 1]
@@ -287,9 +288,9 @@ def _year_before(
             # A level higher: what is outstanding now was Met then.
             for criterion in theme.criteria:
                 if criterion.level == LEVELS[reached] and (
-                    filled.statuses[criterion.id] != layout.MET
+                    filled.statuses[criterion.id] != vocabulary.MET
                 ):
-                    status, answer = writer.answer(criterion, layout.MET, theme)
+                    status, answer = writer.answer(criterion, vocabulary.MET, theme)
                     filled.statuses[criterion.id], filled.answers[criterion.id] = status, answer
             filled.levels[theme.number] = LEVEL_LADDER[reached + 1]
 
@@ -392,19 +393,21 @@ def _theme_statuses(
     for level in theme.levels:
         ids = [c.id for c in level.criteria]
         if level.rank <= reached:
-            statuses.update(dict.fromkeys(ids, layout.MET))
+            statuses.update(dict.fromkeys(ids, vocabulary.MET))
         elif level.rank == reached + 1:
             # Working towards this level: most of it done, never all of it.
             missing = [cid for cid in ids if rng.random() < 0.35] or [rng.choice(ids)]
             for cid in ids:
-                statuses[cid] = layout.MET
+                statuses[cid] = vocabulary.MET
             for cid in missing:
-                statuses[cid] = layout.PARTIALLY_MET if rng.random() < 0.7 else layout.NOT_MET
+                statuses[cid] = (
+                    vocabulary.PARTIALLY_MET if rng.random() < 0.7 else vocabulary.NOT_MET
+                )
             gaps = missing
         else:
             for cid in ids:
                 statuses[cid] = rng.choices(
-                    (layout.MET, layout.PARTIALLY_MET, layout.NOT_MET), (2, 3, 5)
+                    (vocabulary.MET, vocabulary.PARTIALLY_MET, vocabulary.NOT_MET), (2, 3, 5)
                 )[0]
     return gaps
 
@@ -503,16 +506,18 @@ class _Writer:
         subject = (topic.subject if topic else "the equality action plan").format(**values)
         values |= {"subject": subject, "Subject": subject[0].upper() + subject[1:]}
         owner = self.owner(theme)
-        if status == layout.MET:
+        if status == vocabulary.MET:
             reason = self.not_applicable_reason(criterion)
             if reason:
-                return layout.NOT_APPLICABLE, {"na_reason": reason, "owner": owner}
+                return vocabulary.NOT_APPLICABLE, {"na_reason": reason, "owner": owner}
             answer: dict[str, object] = {"evidence": self.evidence(topic, values), "owner": owner}
             if rng.random() < 0.7:
                 answer["evidence_link"] = self.link(theme)
             return status, answer
         bank = _bank()
-        template = rng.choice(bank.partly_met if status == layout.PARTIALLY_MET else bank.not_met)
+        template = rng.choice(
+            bank.partly_met if status == vocabulary.PARTIALLY_MET else bank.not_met
+        )
         answer = {"owner": owner, "target_date": target}
         if template:
             answer["evidence"] = template.format(**values)
@@ -606,11 +611,11 @@ def _spoil(
 ) -> None:
     """Make the mistakes of one kind that real returns carry; say what was done in `notes`."""
     order = {c.id: index for index, c in enumerate(framework.criteria)}
-    met = [cid for cid, status in filled.statuses.items() if status == layout.MET]
+    met = [cid for cid, status in filled.statuses.items() if status == vocabulary.MET]
     open_ids = [
         cid
         for cid, status in filled.statuses.items()
-        if status in (layout.PARTIALLY_MET, layout.NOT_MET)
+        if status in (vocabulary.PARTIALLY_MET, vocabulary.NOT_MET)
     ]
     if kind == "blank-statuses":
         theme = rng.choice([t for t in framework.themes if len(t.criteria) >= 6])
@@ -627,7 +632,7 @@ def _spoil(
         for cid in bare:
             filled.answers[cid] = {"evidence": None, "evidence_link": None}
         unexplained = rng.choice([cid for cid in met if cid not in bare])
-        filled.statuses[unexplained] = layout.NOT_APPLICABLE
+        filled.statuses[unexplained] = vocabulary.NOT_APPLICABLE
         filled.answers[unexplained] = {"evidence": None, "evidence_link": None, "na_reason": None}
         filled.notes.append(
             f"marked {', '.join(bare)} Met without evidence and {unexplained} Not applicable "
@@ -648,7 +653,7 @@ def _spoil(
     elif kind == "past-dates":
         if not open_ids:  # everything met: reopen one criterion, as a lapsed one would be
             open_ids = [met[-1]]
-            filled.statuses[met[-1]] = layout.PARTIALLY_MET
+            filled.statuses[met[-1]] = vocabulary.PARTIALLY_MET
         late = sorted(rng.sample(open_ids, min(3, len(open_ids))), key=order.get)
         for cid in late:
             filled.answers[cid]["target_date"] = _month_end(office.signoff, -rng.randint(1, 6))
@@ -696,7 +701,7 @@ def _month_year(day: dt.date) -> str:
 
 def _other_edition(edition: str) -> str:
     """The edition before `edition` (2024-25 -> 2023-24): last year's workbook, sent by mistake."""
-    match = layout.YEAR_PATTERN.match(edition)
+    match = vocabulary.YEAR_PATTERN.match(edition)
     if not match:
         return f"{edition}-old"
     start = int(match[1]) - 1

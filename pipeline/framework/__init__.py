@@ -17,10 +17,6 @@ import yaml
 
 from pipeline.vocabulary import CRITERION_ID, LEVEL_RANK, LEVELS
 
-# Kept importable from here for modules that have not moved to `vocabulary` yet.
-from pipeline.vocabulary import LEVEL_LADDER as LEVEL_LADDER
-from pipeline.vocabulary import NOT_YET as NOT_YET
-
 DEFAULT_EDITION = "2024-25"
 #: Excel's limit on a sheet name, and the characters it refuses in one.
 SHEET_NAME_LIMIT = 31

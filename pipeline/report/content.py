@@ -22,14 +22,15 @@ from typing import Literal, get_args
 import pandas as pd
 from babel.dates import format_date
 
-from pipeline import __version__, charts, i18n, layout, national, outputs, scoring
-from pipeline.framework import LEVEL_LADDER, LEVELS, NOT_YET, Framework
+from pipeline import __version__, charts, i18n, national, outputs, scoring, vocabulary
+from pipeline.framework import Framework
 from pipeline.progress import Progress
 from pipeline.report import model
 from pipeline.report import progress as since_last_year
 from pipeline.report.model import Text
 from pipeline.report.text import addresses, link_text, plain, text, web_address
 from pipeline.returns import Return
+from pipeline.vocabulary import LEVEL_LADDER, LEVELS, NOT_YET
 
 LANGUAGE = "en-GB"
 NOT_ASSESSED = "Not assessed"
@@ -168,7 +169,7 @@ def _status_text(row: Mapping[str, object], words: i18n.Translator) -> str:
         if typed:
             return _('Not assessed ("{typed}" is not a status)').format(typed=typed)
         return _("Not assessed")
-    if status == layout.NOT_APPLICABLE and not plain(row.get("na_reason")):
+    if status == vocabulary.NOT_APPLICABLE and not plain(row.get("na_reason")):
         return _("{status} (no reason given, so not counted)").format(status=status)
     return status
 
@@ -184,7 +185,7 @@ def _evidence(
     a line shorter than the address); `empty()` when there is none of them."""
     _ = words._
     items: list = []
-    if plain(row.get("status")) == layout.NOT_APPLICABLE and plain(row.get("na_reason")):
+    if plain(row.get("status")) == vocabulary.NOT_APPLICABLE and plain(row.get("na_reason")):
         items.append(
             _("Reason not applicable: {reason}").format(reason=plain(row.get("na_reason")))
         )
@@ -364,7 +365,9 @@ class _Report:
                 "{missing} of {total} criteria have no valid status in the return (blank, or not "
                 "one of {statuses}), so they count as not satisfied and the levels in this report "
                 "may rise once they are assessed. Criteria without a valid status:"
-            ).format(missing=len(self.missing), total=total, statuses=", ".join(layout.STATUSES))
+            ).format(
+                missing=len(self.missing), total=total, statuses=", ".join(vocabulary.STATUSES)
+            )
         )
         missing = set(self.missing)
         lines = []
@@ -1109,12 +1112,12 @@ class _Report:
             )
         )
         statuses = self.responses["status"].map(plain)
-        columns = [*layout.STATUSES, NOT_ASSESSED]
+        columns = [*vocabulary.STATUSES, NOT_ASSESSED]
         rows, totals = [], dict.fromkeys([*columns, "satisfied", "all"], 0)
         for theme in fw.themes:
             ids = [c.id for c in theme.criteria]
             found = statuses.reindex(ids).fillna("")
-            counts = {name: int((found == name).sum()) for name in layout.STATUSES}
+            counts = {name: int((found == name).sum()) for name in vocabulary.STATUSES}
             counts[NOT_ASSESSED] = len(ids) - sum(counts.values())
             counts["satisfied"] = int(self.responses["satisfied"].reindex(ids).eq(True).sum())
             counts["all"] = len(ids)
@@ -1123,7 +1126,7 @@ class _Report:
             rows.append(self._count_row(f"{theme.number}. {theme.title}", counts, columns))
         rows.append(self._count_row(_("All themes"), totals, columns))
         out.table(
-            [_("Theme"), *layout.STATUSES, _("Not assessed"), _("Satisfied")],
+            [_("Theme"), *vocabulary.STATUSES, _("Not assessed"), _("Satisfied")],
             rows,
             [3.6, 1.3, 2.6, 1.5, 2.8, 2.6, 2.6],
             caption=_("Criteria by status"),

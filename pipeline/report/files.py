@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 from docx.document import Document as WordDocument
 
-from pipeline import layout, manifest, marks, outputs, scoring
+from pipeline import manifest, marks, outputs, scoring, vocabulary
 from pipeline.framework import Framework
 from pipeline.progress import Progress
 from pipeline.report import model, word
@@ -56,7 +56,7 @@ def page_count(pdf_path: Path) -> int:
 def report_name(code: str, year: str, language: str | None = None) -> str:
     """`<code>-equality-report-<year>.docx`, or with `-cy`/`-en` before the suffix for one
     language of a bilingual pair; safe as a file name whatever the inputs hold."""
-    safe_year = year if layout.is_valid_year(year) else outputs.safe_name(year, "year")
+    safe_year = year if vocabulary.is_valid_year(year) else outputs.safe_name(year, "year")
     code = outputs.safe_name(code, "opcc")
     if language is None:
         return REPORT_NAME.format(code=code, year=safe_year)
@@ -316,7 +316,7 @@ def report_returns(
     outcomes: list[ReportOutcome] = []
     for year, rets in sorted(by_year.items()):
         scores = scoring.score(pd.concat([r.responses for r in rets]), framework)
-        safe_year = year if layout.is_valid_year(year) else outputs.safe_name(year, "year")
+        safe_year = year if vocabulary.is_valid_year(year) else outputs.safe_name(year, "year")
         folder = Path(out_dir) if out_dir else Path("output") / safe_year / "reports"
         outcomes += write_reports(
             rets,

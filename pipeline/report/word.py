@@ -24,7 +24,7 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Emu, Inches
 
-from pipeline import charts
+from pipeline import charts, vocabulary
 from pipeline.report import model
 from pipeline.report.content import ReportError
 from pipeline.report.text import INVALID_XML, plain
@@ -287,7 +287,7 @@ class _Writer:
             parts.append(f"<w:tr><w:trPr>{row_properties}</w:trPr>")
             for column, (width, cell) in enumerate(zip(twips, cells, strict=True)):
                 fill = (
-                    charts.LEVEL_FILLS.get(plain("".join(t.text for t in cell)))
+                    vocabulary.LEVEL_FILLS.get(plain("".join(t.text for t in cell)))
                     if index and column == table.level_column
                     else None
                 )

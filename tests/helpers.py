@@ -5,6 +5,7 @@ Every test module imports shared helpers from here, never from another test modu
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import shutil
 import subprocess
@@ -24,6 +25,7 @@ from pipeline import (
     framework,
     ingest,
     layout,
+    members,
     normalise,
     vocabulary,
 )
@@ -411,3 +413,42 @@ def table_after(document, heading: str, nth: int = 0, occurrence: int = 0) -> Ta
 
 def docx_rows(table: Table) -> list[list[str]]:
     return [[cell.text for cell in row.cells] for row in table.rows]
+
+
+# --- two years of members -----------------------------------------------------------------------
+
+#: avon-and-somerset's code last year, and a member on last year's list only.
+OLD_CODE = "avon-somerset"
+GONE = "legacy-force"
+
+
+def two_year_member_lists(root: Path) -> tuple[Path, Path]:
+    """(last year's member list, this year's): the built-in list with avon-and-somerset under
+    OLD_CODE last year (this year's list names it as a previous code) and GONE only last year."""
+    rows = members.load_members().to_dict("records")
+    last = [dict(r, code=OLD_CODE) if r["code"] == "avon-and-somerset" else r for r in rows]
+    last.append(
+        {
+            "code": GONE,
+            "force_area": "Legacy",
+            "policing_body": "Legacy Police and Crime Commissioner",
+            "region": "Wales",
+        }
+    )
+    this = [
+        dict(r, previous_codes=OLD_CODE if r["code"] == "avon-and-somerset" else "") for r in rows
+    ]
+    paths = root / "members-last.csv", root / "members-this.csv"
+    for path, listed in zip(paths, (last, this), strict=True):
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(listed[0]))
+            writer.writeheader()
+            writer.writerows(listed)
+    return paths
+
+
+def member_subset(codes: Iterable[str], path: Path) -> Path:
+    """The built-in member list's rows for `codes`, every column kept (the welsh flag too)."""
+    listed = pd.read_csv(members.default_members_path(), dtype=str, keep_default_na=False)
+    listed[listed["code"].isin(set(codes))].to_csv(path, index=False)
+    return path

@@ -9,7 +9,6 @@ member that has left the list returned last year, and Surrey returns for the fir
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import shutil
@@ -19,6 +18,7 @@ import docx
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from helpers import GONE, OLD_CODE, two_year_member_lists
 
 from pipeline import (
     benchmark_progress,
@@ -35,8 +35,6 @@ from pipeline.cli import main
 from pipeline.vocabulary import LEVEL_LADDER, LEVELS
 
 LAST, THIS = "2024-25", "2025-26"
-OLD_CODE = "avon-somerset"  # avon-and-somerset's code last year
-GONE = "legacy-force"  # on last year's list only
 #: member -> theme -> level rank, each year; every other theme stands at Developing.
 LEVELS_LAST = {"west-midlands": {3: 1}, "kent": {5: 2}, OLD_CODE: {2: 1}, GONE: {}, "dorset": {}}
 LEVELS_THIS = {"west-midlands": {3: 2}, "kent": {5: 1}, "avon-and-somerset": {2: 2}, "surrey": {}}
@@ -60,29 +58,6 @@ def first_criterion(fw, theme_number: int, level: str) -> str:
     return next(c.id for c in theme.criteria if c.level == level)
 
 
-def member_lists(root: Path) -> tuple[Path, Path]:
-    rows = members.load_members().to_dict("records")
-    last = [dict(r, code=OLD_CODE) if r["code"] == "avon-and-somerset" else r for r in rows]
-    last.append(
-        {
-            "code": GONE,
-            "force_area": "Legacy",
-            "policing_body": "Legacy Police and Crime Commissioner",
-            "region": "Wales",
-        }
-    )
-    this = [
-        dict(r, previous_codes=OLD_CODE if r["code"] == "avon-and-somerset" else "") for r in rows
-    ]
-    paths = root / "members-last.csv", root / "members-this.csv"
-    for path, listed in zip(paths, (last, this), strict=True):
-        with open(path, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(listed[0]))
-            writer.writeheader()
-            writer.writerows(listed)
-    return paths
-
-
 def returns(root: Path, fw, member_list: Path, year: str, plan: dict) -> Path:
     listed = members.load_members(member_list).set_index("code", drop=False)
     inbox = root / f"input-{year}"
@@ -103,7 +78,7 @@ def returns(root: Path, fw, member_list: Path, year: str, plan: dict) -> Path:
 @pytest.fixture(scope="module")
 def two_years(tmp_path_factory, fw) -> dict:
     root = tmp_path_factory.mktemp("two-years")
-    last_list, this_list = member_lists(root)
+    last_list, this_list = two_year_member_lists(root)
     out = root / "output"
     last = run.run(
         returns(root, fw, last_list, LAST, LEVELS_LAST),

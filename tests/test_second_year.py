@@ -18,7 +18,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from helpers import convert
+from helpers import GONE, OLD_CODE, convert, two_year_member_lists
 
 from pipeline import fill, history, layout, members, prefill, run, scoring, validate, workbook
 from pipeline.cli import main
@@ -26,8 +26,6 @@ from pipeline.outputs import save_workbook, sha256_file
 
 LAST, NEXT = "2025-26", "2026-27"
 RUN_DATE = dt.date(2026, 5, 1)
-OLD_CODE = "avon-somerset"  # avon-and-somerset's code last year
-GONE = "legacy-force"  # a member last year, not this year
 PASSED = dt.date(2025, 12, 31)  # before 1 April 2026
 FUTURE = dt.date(2026, 9, 30)
 FORMULA_TEXT = '=HYPERLINK("https://attacker.example","click")'
@@ -35,30 +33,6 @@ FORMULA_TEXT = '=HYPERLINK("https://attacker.example","click")'
 
 def iso(dates: pd.Series) -> list[str]:
     return pd.to_datetime(dates).dt.strftime("%Y-%m-%d").fillna("").tolist()
-
-
-def member_lists(root: Path) -> tuple[Path, Path]:
-    """(last year's member list, this year's): the built-in list, one code changed, one gone."""
-    rows = members.load_members().to_dict("records")
-    last = [dict(r, code=OLD_CODE) if r["code"] == "avon-and-somerset" else r for r in rows]
-    last.append(
-        {
-            "code": GONE,
-            "force_area": "Legacy",
-            "policing_body": "Legacy Police and Crime Commissioner",
-            "region": "Wales",
-        }
-    )
-    this = [
-        dict(r, previous_codes=OLD_CODE if r["code"] == "avon-and-somerset" else "") for r in rows
-    ]
-    paths = root / "members-last.csv", root / "members-this.csv"
-    for path, listed in zip(paths, (last, this), strict=True):
-        with open(path, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(listed[0]))
-            writer.writeheader()
-            writer.writerows(listed)
-    return paths
 
 
 def answers(fw) -> dict[str, dict[str, object]]:
@@ -114,7 +88,7 @@ def type_as_text(path: Path, criterion_id: str, key: str, text: str) -> None:
 @pytest.fixture(scope="module")
 def last_year(tmp_path_factory, fw) -> dict:
     root = tmp_path_factory.mktemp("second-year")
-    last_list, this_list = member_lists(root)
+    last_list, this_list = two_year_member_lists(root)
     listed = members.load_members(last_list).set_index("code", drop=False)
     blank_dir = root / "blank"
     blank = {

@@ -114,6 +114,13 @@ def language_option(command):
     )(command)
 
 
+def force_option(command):
+    """--force: overwrite reports someone has edited (by default they are kept)."""
+    return click.option(
+        "--force", is_flag=True, help="Overwrite reports even if someone has edited them."
+    )(command)
+
+
 def load_member_list(members_file: Path | None):
     try:
         return members.load_members(members_file)
@@ -343,7 +350,7 @@ def _prefilled_workbooks(
     help="Word style template for the reports. Default: templates/report.docx.",
 )
 @appendix_option
-@click.option("--force", is_flag=True, help="Overwrite reports even if someone has edited them.")
+@force_option
 @click.option("--strict", is_flag=True, help="Exit 1 when any return was rejected.")
 @click.option(
     "--pdf",
@@ -609,7 +616,7 @@ def _checked_batch(paths, members_file: Path | None, year: str | None, passwords
 )
 @appendix_option
 @returns_options
-@click.option("--force", is_flag=True, help="Overwrite reports even if someone has edited them.")
+@force_option
 @language_option
 @date_option
 def report_command(

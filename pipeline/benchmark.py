@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from copy import copy
 from pathlib import Path
 
 import pandas as pd
@@ -33,6 +34,7 @@ from openpyxl.drawing.text import (
 )
 from openpyxl.drawing.text import Font as DrawingFont
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.table import Table, TableStyleInfo
@@ -52,8 +54,6 @@ from pipeline import (
 from pipeline.framework import Framework
 from pipeline.members import REGIONS
 from pipeline.progress import Progress
-
-# The report's level colours, so that a level looks the same in every output (word always shown).
 from pipeline.vocabulary import (
     ACCEPTED,
     LEVEL_CHART_COLOURS,
@@ -722,17 +722,25 @@ def _write_table(
     wrap = Alignment(wrap_text=True, vertical="top")
     centred = Alignment(wrap_text=True, vertical="top", horizontal="center")
     centre_columns = set(centre_columns)
+    # A body cell's style depends only on these; openpyxl is slow to assign a style object (it
+    # hashes it into the workbook's list every time), so each style is made once and copied.
+    made: dict[tuple, StyleArray] = {}
     for row, values in enumerate(frame.itertuples(index=False), start=top + 1):
         texts = []
         for index, (label, value) in enumerate(zip(columns, values, strict=True), start=1):
             cell = _put(ws, row, index, value)
-            cell.alignment = centred if label in centre_columns else wrap
-            if label in formats:
-                cell.number_format = formats[label]
             fill = fills.get(label, {}).get(cell.value)
-            if fill:
-                cell.fill = PatternFill("solid", fgColor=fill)
-                cell.font = _font()
+            key = (label in centre_columns, formats.get(label), fill, cell.is_date)
+            if key in made:
+                cell._style = copy(made[key])
+            else:
+                cell.alignment = centred if label in centre_columns else wrap
+                if label in formats:
+                    cell.number_format = formats[label]
+                if fill:
+                    cell.fill = PatternFill("solid", fgColor=fill)
+                    cell.font = _font()
+                made[key] = copy(cell._style)
             if isinstance(cell.value, str):
                 texts.append((cell.value, sized[index - 1]))
         # Neither Excel nor LibreOffice grows a row for wrapped text written by openpyxl.

@@ -3,13 +3,17 @@
 Text from a return is hostile until written: `put` stores every string as a string (never a
 formula), without the control characters a workbook cannot hold and within Excel's cell limit.
 The self-assessment workbook, the feedback workbooks and the benchmark all write through here.
+`Package` copies a saved workbook with a few of its parts replaced, without openpyxl.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import struct
 import textwrap
-from collections.abc import Iterable
+import zipfile
+import zlib
+from collections.abc import Iterable, Mapping
 
 import pandas as pd
 from openpyxl import Workbook
@@ -141,3 +145,98 @@ def set_properties(
     props.lastModifiedBy = author
     props.created = stamp
     props.modified = stamp
+
+
+_LOCAL = b"PK\x03\x04"
+_CENTRAL = b"PK\x01\x02"
+_END = b"PK\x05\x06"
+_END_SIZE = 22
+_DATA_DESCRIPTOR = 0x08
+
+
+class PackageError(ValueError):
+    """A zip that `Package` does not take."""
+
+
+class Package:
+    """A saved workbook (zip bytes) to copy with some parts' text replaced.
+
+    A copy keeps the entry order, every header as it was (times, flags, names) but the CRC and
+    sizes, and the compressed bytes of every part not replaced, so it is the file `zipfile`
+    would have written with the new parts. Only plain zips are taken (no zip64, no comment, no
+    data descriptors), as `outputs.save_workbook` writes them.
+    """
+
+    def __init__(self, data: bytes):
+        end = len(data) - _END_SIZE
+        if end < 0 or data[end : end + 4] != _END:
+            raise PackageError("not a zip without a comment")
+        fields = struct.unpack_from("<4s4H2LH", data, end)
+        count, directory_size, directory = fields[4:7]
+        if fields[3] != count or directory + directory_size != end:
+            raise PackageError("the zip's central directory is not where its end says")
+        self._entries: list[tuple[str, bytes, bytes, bytes, int]] = []
+        position = directory
+        offsets = []
+        for _ in range(count):
+            if data[position : position + 4] != _CENTRAL:
+                raise PackageError("damaged central directory")
+            flags, method = struct.unpack_from("<2H", data, position + 8)
+            name_size, extra_size, comment_size = struct.unpack_from("<3H", data, position + 28)
+            (offset,) = struct.unpack_from("<L", data, position + 42)
+            size = 46 + name_size + extra_size + comment_size
+            record = data[position : position + size]
+            if flags & _DATA_DESCRIPTOR or 0xFFFFFFFF in struct.unpack_from("<3L", record, 16):
+                raise PackageError("zip64 entries and data descriptors are not supported")
+            if method not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                raise PackageError(f"compression method {method} is not supported")
+            name = record[46 : 46 + name_size].decode("utf-8" if flags & 0x800 else "cp437")
+            offsets.append((offset, name, record, method))
+            position += size
+        for index, (offset, name, record, method) in enumerate(offsets):
+            following = offsets[index + 1][0] if index + 1 < len(offsets) else directory
+            if data[offset : offset + 4] != _LOCAL:
+                raise PackageError(f"damaged entry {name}")
+            name_size, extra_size = struct.unpack_from("<2H", data, offset + 26)
+            start = offset + 30 + name_size + extra_size
+            (compressed_size,) = struct.unpack_from("<L", record, 20)
+            if start + compressed_size != following:
+                raise PackageError(f"entry {name} is not followed by the next")
+            self._entries.append((name, data[offset:start], data[start:following], record, method))
+        self.data = data
+
+    @property
+    def names(self) -> list[str]:
+        """The parts, in the zip's order."""
+        return [name for name, *_ in self._entries]
+
+    def copy(self, parts: Mapping[str, bytes]) -> bytes:
+        """The zip with each part named in `parts` holding the given content instead."""
+        unknown = set(parts) - set(self.names)
+        if unknown:
+            raise KeyError(f"no such part: {', '.join(sorted(unknown))}")
+        chunks: list[bytes] = []
+        directory: list[bytes] = []
+        offset = 0
+        for name, header, body, record, method in self._entries:
+            if name in parts:
+                content = parts[name]
+                body = _compressed(content, method)
+                sizes = struct.pack("<3L", zlib.crc32(content), len(body), len(content))
+                header = header[:14] + sizes + header[26:]
+                record = record[:16] + sizes + record[28:]
+            directory.append(record[:42] + struct.pack("<L", offset) + record[46:])
+            chunks += (header, body)
+            offset += len(header) + len(body)
+        listing = b"".join(directory)
+        count = len(directory)
+        end = struct.pack("<4s4H2LH", _END, 0, 0, count, count, len(listing), offset, 0)
+        return b"".join([*chunks, listing, end])
+
+
+def _compressed(content: bytes, method: int) -> bytes:
+    """`content` as `zipfile` stores it with `method` at its default level."""
+    if method == zipfile.ZIP_STORED:
+        return content
+    compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+    return compressor.compress(content) + compressor.flush()

@@ -8,6 +8,10 @@ accident; the Scorecard recalculates live with the same cumulative rule as `scor
 from __future__ import annotations
 
 import datetime as dt
+import io
+import re
+import tempfile
+import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -125,7 +129,7 @@ def build_workbook(
     book = Workbook()
     book.remove(book.active)
     _add_styles(book)
-    _start_sheet(book, member, year, framework, return_to, deadline, generated)
+    _start_sheet(book, _start_rows(member, year, framework, return_to, deadline, generated))
     _profile_sheet(book, member, year)
     for section in framework.sections:
         _criterion_sheet(book, section)
@@ -202,18 +206,144 @@ def generate_workbooks(
     if not wanted:
         raise WorkbookError("No member was named: give --opcc CODE (one or more) or --all.")
     framework = framework or framework_module.load()
-    return [
-        generate_workbook(
-            by_code[code],
-            year,
-            out_dir,
-            framework=framework,
-            return_to=return_to,
-            deadline=deadline,
-            generated=generated,
+    options = {"return_to": return_to, "deadline": deadline, "generated": generated}
+    # A copy of the template takes about a millisecond, so the run stays in one process: a pool
+    # would cost more to start than the copies take. One member alone is simply built.
+    template = _template(year, framework, options) if len(wanted) > 1 else None
+    paths = []
+    for code in wanted:
+        member = by_code[code]
+        if template is not None and template.fits(member):
+            path = workbook_path(out_dir, code, year)
+            paths.append(outputs.write_bytes_atomically(path, template.copy(member)))
+        else:
+            paths.append(generate_workbook(member, year, out_dir, framework=framework, **options))
+    return paths
+
+
+# Copies of one workbook ------------------------------------------------------------------------
+
+#: The member's fields a workbook shows. Everything else in it is the same for every member.
+MEMBER_FIELDS = ("code", "policing_body", "force_area")
+#: What the template shows in their place: printable, found nowhere else, and holding a character
+#: outside ASCII, so that the template shows how each part writes text (UTF-8 or references).
+_STAND_INS = {field: f"\u00a7equality-{field}\u00a7" for field in MEMBER_FIELDS}
+#: The longest member text that is copied in; longer text takes the full openpyxl path.
+_COPY_LIMIT = 1000
+
+
+class _TemplateError(ValueError):
+    """The saved template does not show the stand-ins as `_xml_text` writes them."""
+
+
+class Template:
+    """The workbook of a stand-in member, built and saved once for a run. Each member's workbook
+    is a copy with the member's text written in place of the stand-ins: the file `build_workbook`
+    and `outputs.save_workbook` would have made for that member, byte for byte, in a hundredth of
+    the time."""
+
+    def __init__(
+        self,
+        year: str,
+        framework: Framework,
+        *,
+        return_to: str | None = None,
+        deadline: str | None = None,
+        generated: dt.date,
+    ):
+        return_to = return_to or DEFAULT_RETURN_TO
+        deadline = deadline or DEFAULT_DEADLINE
+        self._start = (year, framework, return_to, deadline, generated)
+        book = build_workbook(
+            _STAND_INS, year, framework, return_to=return_to, deadline=deadline, generated=generated
         )
-        for code in wanted
-    ]
+        with tempfile.TemporaryDirectory(prefix="equality-template-") as scratch:
+            saved = outputs.save_workbook(book, Path(scratch) / "template.xlsx")
+            self._package = sheets.Package(saved.read_bytes())
+        self._rows = _start_rows(_STAND_INS, *self._start)
+        # part -> (its content, a pattern of the stand-ins in it, stand-in -> (field, ASCII only))
+        self._parts: dict[str, tuple[bytes, re.Pattern, dict[bytes, tuple[str, bool]]]] = {}
+        with zipfile.ZipFile(io.BytesIO(self._package.data)) as archive:
+            for name in self._package.names:
+                content = archive.read(name)
+                found = _stand_ins_in(name, content)
+                if found:
+                    pattern = re.compile(b"|".join(re.escape(stand_in) for stand_in in found))
+                    self._parts[name] = (content, pattern, found)
+        if not self._parts:
+            raise _TemplateError("the template shows no member text")
+
+    def fits(self, member: Mapping[str, object]) -> bool:
+        """True when a copy is the member's workbook: its texts are plain (printable, trimmed,
+        not empty, not too long) and lay the Start sheet out as the stand-ins do."""
+        for field in MEMBER_FIELDS:
+            value = member.get(field)
+            if not (isinstance(value, str) and value and len(value) <= _COPY_LIMIT):
+                return False
+            if not value.isprintable() or value != value.strip():
+                return False
+        rows = _start_rows(member, *self._start)
+        return len(rows) == len(self._rows) and all(
+            _start_height(*mine[:2]) == _start_height(*stand_in[:2])
+            for mine, stand_in in zip(rows, self._rows, strict=True)
+            if mine != stand_in
+        )
+
+    def copy(self, member: Mapping[str, str]) -> bytes:
+        """The member's workbook (a `fits` member), as the bytes of an .xlsx file."""
+        parts = {}
+        for name, (content, pattern, found) in self._parts.items():
+            written = {
+                stand_in: _xml_text(member[field], ascii_only)
+                for stand_in, (field, ascii_only) in found.items()
+            }
+            parts[name] = pattern.sub(lambda match, written=written: written[match[0]], content)
+        return self._package.copy(parts)
+
+
+def _template(year: str, framework: Framework, options: Mapping[str, object]) -> Template | None:
+    """The run's template, or None (every workbook built in full) when it cannot be made."""
+    try:
+        return Template(year, framework, **options)
+    except (_TemplateError, sheets.PackageError):
+        return None
+
+
+def _stand_ins_in(name: str, content: bytes) -> dict[bytes, tuple[str, bool]]:
+    """Each stand-in as part `name` writes it -> (field, whether the part is ASCII only).
+
+    Member text is copied only into the text of a cell (`<t>`) or of a document property: in a
+    formula, an attribute or anywhere else its escaping would differ, so the template refuses.
+    """
+    found = {}
+    for field, stand_in in _STAND_INS.items():
+        seen = content.count(f"equality-{field}".encode())
+        for ascii_only in (True, False):
+            written = _xml_text(stand_in, ascii_only)
+            for match in re.finditer(re.escape(written), content):
+                if not _in_plain_text(name, content, match.start()):
+                    raise _TemplateError(f"{name} holds the {field} outside plain text")
+                found[written] = (field, ascii_only)
+                seen -= 1
+        if seen:
+            raise _TemplateError(f"{name} writes the {field} in a way the template cannot copy")
+    return found
+
+
+def _in_plain_text(name: str, content: bytes, position: int) -> bool:
+    """True when `position` is in the text of a cell's `<t>` or of a document property."""
+    opening = content.rfind(b"<", 0, position)
+    if opening < 0 or content.rfind(b">", 0, position) < opening:
+        return False  # inside a tag: an attribute value
+    element = re.match(rb"<([\w:]+)", content[opening : opening + 64])
+    return element is not None and (name.startswith("docProps/") or element[1] == b"t")
+
+
+def _xml_text(text: str, ascii_only: bool) -> bytes:
+    """`text` as lxml writes an element's text: &, < and > escaped; in an ASCII-only part,
+    every other character outside ASCII as a decimal character reference."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return escaped.encode("ascii", "xmlcharrefreplace") if ascii_only else escaped.encode()
 
 
 def status_read_formula(row: int) -> str:
@@ -369,17 +499,15 @@ def _coloured_words(ws: Worksheet, ref: str, word_of: str, colours: Mapping[str,
 # The sheets ----------------------------------------------------------------------------------
 
 
-def _start_sheet(
-    book: Workbook,
+def _start_rows(
     member: Mapping[str, str],
     year: str,
     framework: Framework,
     return_to: str,
     deadline: str,
     generated: dt.date,
-) -> None:
-    ws = book.create_sheet(layout.START_SHEET)
-    _widths(ws, (26, 100))
+) -> list[tuple[str, str, Font | None]]:
+    """The Start sheet, row by row: (label, text, font)."""
     body = str(member["policing_body"])
     sections = ", ".join(f"{s.number} {s.title}" for s in framework.sections)
     status_meaning = {
@@ -462,6 +590,17 @@ def _start_sheet(
         ("Framework edition", f"{framework.edition} ({framework.update})", None),
         ("Generated", generated.strftime("%d/%m/%Y"), None),
     ]
+    return rows
+
+
+def _start_height(label: str, text: str) -> float | None:
+    """The height of a Start sheet row (None: the default, for a row without text)."""
+    return sheets.row_height([(text, 100), (label, 26)]) if text else None
+
+
+def _start_sheet(book: Workbook, rows: list[tuple[str, str, Font | None]]) -> None:
+    ws = book.create_sheet(layout.START_SHEET)
+    _widths(ws, (26, 100))
     for row, (label, text, font) in enumerate(rows, start=1):
         sheets.put(ws, f"A{row}", label or None, alignment=_TOP)
         sheets.put(ws, f"B{row}", text or None, alignment=_WRAP)
@@ -469,7 +608,7 @@ def _start_sheet(
             ws[f"A{row}"].font = font
             ws[f"B{row}"].font = font
         if text:
-            sheets.fit_row(ws, row, [(text, 100), (label, 26)])
+            ws.row_dimensions[row].height = _start_height(label, text)
     sheets.print_landscape(ws, None)
     _protect(ws)
 

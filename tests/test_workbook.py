@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import random
 import re
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -14,7 +16,7 @@ from click.testing import CliRunner
 from helpers import GENERATED, needs_libreoffice, recalculate
 from openpyxl import load_workbook
 
-from pipeline import ingest, layout, scoring, vocabulary, workbook
+from pipeline import ingest, layout, outputs, scoring, sheets, vocabulary, workbook
 from pipeline.cli import main
 from pipeline.fill import fill_workbook
 from pipeline.vocabulary import LEVEL_LADDER, LEVELS, NOT_YET
@@ -400,6 +402,201 @@ def test_cli_writes_the_named_members_and_explains_mistakes(tmp_path):
     assert "equality members" in result.output
     result = runner.invoke(main, ["workbook", *common])
     assert result.exit_code == 2 and "--all" in result.output
+
+
+# Copies of one template: what `equality workbook --all` writes --------------------------------
+
+#: Run-wide text the template carries, hostile too.
+RETURN_TO = '=HYPERLINK("http://x","y")'
+DEADLINE = "<b>31 July 2026</b> & after"
+#: Member-list text that must stay text in every copy.
+HOSTILE = [
+    {"code": "formula", "force_area": "-1+1", "policing_body": '=HYPERLINK("http://x","y")'},
+    {"code": "markup", "force_area": "<b>&amp;</b>", "policing_body": "A&B <i>\"q\"</i> 'x' ]]>"},
+    {
+        "code": "ddd",
+        "force_area": "Dyfed\u2013Powys \u0175",
+        "policing_body": "Comisiynydd \U0001f600",
+    },
+    {"code": "stand-in", "force_area": "\u00a7equality-code\u00a7", "policing_body": "@SUM(1)"},
+]
+
+
+@pytest.fixture(scope="module")
+def template(fw):
+    return workbook.Template(
+        "2025-26", fw, return_to=RETURN_TO, deadline=DEADLINE, generated=GENERATED
+    )
+
+
+def built_in_full(member, folder: Path, fw) -> Path:
+    return workbook.generate_workbook(
+        member,
+        "2025-26",
+        folder,
+        framework=fw,
+        return_to=RETURN_TO,
+        deadline=DEADLINE,
+        generated=GENERATED,
+    )
+
+
+def read_back(path: Path) -> dict[str, object]:
+    """What a reader sees in a workbook: every sheet's cells, validations, protection, layout,
+    and the workbook's names and document properties."""
+    book = load_workbook(path)
+    sheets = {}
+    for ws in book.worksheets:
+        sheets[ws.title] = {
+            "state": ws.sheet_state,
+            "cells": {
+                c.coordinate: (c.value, c.data_type, c.protection.locked, c.style_id)
+                for row in ws.iter_rows()
+                for c in row
+                if c.value is not None or not c.protection.locked
+            },
+            "validations": sorted(
+                (dv.type, str(dv.sqref), dv.formula1, dv.formula2, dv.prompt, dv.error)
+                for dv in ws.data_validations.dataValidation
+            ),
+            "protection": dict(ws.protection),
+            "heights": {r: d.height for r, d in ws.row_dimensions.items() if d.height},
+            "names": (ws.print_title_rows, ws.freeze_panes, ws.auto_filter.ref),
+            "local names": {n: v.attr_text for n, v in ws.defined_names.items()},
+        }
+    return {
+        "sheets": sheets,
+        "names": {n: v.attr_text for n, v in book.defined_names.items()},
+        "properties": {
+            name: getattr(book.properties, name)
+            for name in ("title", "subject", "keywords", "description", "creator", "created")
+        },
+        "custom": [(p.name, p.value) for p in book.custom_doc_props],
+        "locked structure": book.security.lockStructure,
+    }
+
+
+def test_copies_are_byte_for_byte_the_workbooks_built_in_full(template, fw, member_list, tmp_path):
+    by_code = member_list.set_index("code", drop=False)
+    assert all(template.fits(m) for m in member_list.to_dict("records")), "--all copies all"
+    real = ["dyfed-powys", "hampshire-and-isle-of-wight", "metropolitan", "west-midlands"]
+    for member in [*(by_code.loc[code].to_dict() for code in real), *HOSTILE]:
+        assert template.fits(member), member["code"]
+        full = built_in_full(member, tmp_path / member["code"], fw)
+        assert template.copy(member) == full.read_bytes(), member["code"]
+
+
+def test_copies_read_back_as_built_and_member_text_stays_text(template, fw, tmp_path):
+    for member in HOSTILE[:2]:
+        full = built_in_full(member, tmp_path / "full", fw)
+        copy = tmp_path / "copy" / full.name
+        copy.parent.mkdir()
+        copy.write_bytes(template.copy(member))
+        seen = read_back(copy)
+        assert seen == read_back(full), member["code"]
+        body, area, code = member["policing_body"], member["force_area"], member["code"]
+        start = seen["sheets"][layout.START_SHEET]["cells"]
+        assert start["B2"][:2] == (f"{body} ({area})", "s")
+        assert (code, "s") in [cell[:2] for cell in start.values()]
+        profile = seen["sheets"][layout.PROFILE_SHEET]["cells"]
+        for value in (code, body, area):
+            assert (value, "s") in [cell[:2] for cell in profile.values()], value
+        assert seen["sheets"][layout.META_SHEET]["cells"]["B4"][:2] == (code, "s")
+        assert seen["properties"]["title"].endswith(f": {body}")
+        assert ("opcc_code", code) in seen["custom"]
+        with zipfile.ZipFile(copy) as archive:
+            for part in ("xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"):
+                xml = archive.read(part)
+                assert b"<f>" not in xml and b"<b>" not in xml and b"<i>" not in xml, part
+        shutil.rmtree(copy.parent)
+        shutil.rmtree(full.parent)
+
+
+def test_members_a_copy_cannot_show_are_built_in_full(template, fw, member_list, tmp_path):
+    kent = member_list.set_index("code", drop=False).loc["kent"].to_dict()
+    odd = {
+        "long": {"policing_body": "Police and Crime Commissioner " * 5},
+        "tab": {"policing_body": "Kent\tPolice"},
+        "line-break": {"force_area": "Kent\nCounty"},
+        "spaced": {"force_area": " Kent"},
+        "empty": {"force_area": ""},
+    }
+    members = {code: {**kent, **change, "code": code} for code, change in odd.items()}
+    for member in members.values():
+        assert not template.fits(member), member["code"]
+    frame = pd.DataFrame([kent, *members.values()])
+    paths = workbook.generate_workbooks(
+        frame,
+        None,
+        "2025-26",
+        tmp_path / "run",
+        framework=fw,
+        return_to=RETURN_TO,
+        deadline=DEADLINE,
+        generated=GENERATED,
+    )
+    assert len(paths) == 1 + len(members)
+    for member in [kent, *members.values()]:
+        full = built_in_full(member, tmp_path / "full", fw)
+        assert (tmp_path / "run" / full.name).read_bytes() == full.read_bytes(), member["code"]
+    long_row = load_workbook(tmp_path / "run" / paths[2].name)[layout.START_SHEET]
+    assert (
+        long_row.row_dimensions[2].height
+        > load_workbook(paths[1])[layout.START_SHEET].row_dimensions[2].height
+    )
+
+
+def test_the_template_takes_member_text_only_into_plain_text():
+    stand_in = workbook._xml_text(workbook._STAND_INS["code"], True)
+    assert workbook._stand_ins_in("xl/worksheets/sheet1.xml", b"<t>" + stand_in + b"</t>")
+    for part, xml in [
+        ("xl/worksheets/sheet1.xml", b"<f>HYPERLINK(" + stand_in + b")</f>"),
+        ("xl/worksheets/sheet1.xml", b'<dataValidation prompt="' + stand_in + b'"/>'),
+        ("xl/worksheets/sheet1.xml", b"<t>equality-code</t>"),
+    ]:
+        with pytest.raises(workbook._TemplateError):
+            workbook._stand_ins_in(part, xml)
+
+
+def test_a_package_copy_changes_only_the_parts_named(tmp_path):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in ("a.xml", "b.xml", "c.bin"):
+            info = zipfile.ZipInfo(name, date_time=outputs.ZIP_EPOCH)
+            info.compress_type = zipfile.ZIP_STORED if name == "c.bin" else zipfile.ZIP_DEFLATED
+            archive.writestr(info, name.encode() * 50)
+    data = buffer.getvalue()
+    package = sheets.Package(data)
+    assert package.names == ["a.xml", "b.xml", "c.bin"]
+    assert package.copy({}) == data
+    copy = package.copy({"b.xml": b"<new/>" * 30, "c.bin": b"raw"})
+    with zipfile.ZipFile(io.BytesIO(copy)) as archive:
+        assert archive.testzip() is None
+        assert [i.filename for i in archive.infolist()] == package.names
+        assert {i.date_time for i in archive.infolist()} == {outputs.ZIP_EPOCH}
+        assert archive.read("a.xml") == b"a.xml" * 50
+        assert archive.read("b.xml") == b"<new/>" * 30 and archive.read("c.bin") == b"raw"
+    with pytest.raises(KeyError):
+        package.copy({"d.xml": b""})
+
+    class Stream(io.RawIOBase):
+        """A stream without seek, so that zipfile writes data descriptors."""
+
+        def __init__(self):
+            self.data = b""
+
+        def writable(self):
+            return True
+
+        def write(self, chunk):
+            self.data += bytes(chunk)
+            return len(chunk)
+
+    stream = Stream()
+    with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("a.xml", b"x")
+    with pytest.raises(sheets.PackageError):
+        sheets.Package(stream.data)
 
 
 # The Scorecard and the LibreOffice round trip ---------------------------------------------------

@@ -161,9 +161,32 @@ def generate_workbook(
     deadline: str | None = None,
     generated: dt.date | None = None,
 ) -> Path:
-    """Build one member's workbook and save it in `out_dir` under `layout.WORKBOOK_NAME`."""
+    """One member's workbook, saved in `out_dir` under `layout.WORKBOOK_NAME`: a copy of the
+    process's template for these options when the member fits it, else built in full."""
     framework = framework or framework_module.load()
-    generated = generated or dt.date.today()
+    options = {
+        "return_to": return_to,
+        "deadline": deadline,
+        "generated": generated or dt.date.today(),
+    }
+    template = _cached_template(year, framework, options)
+    if template is not None and template.fits(member):
+        path = workbook_path(out_dir, str(member["code"]), year)
+        return outputs.write_bytes_atomically(path, template.copy(member))
+    return build_in_full(member, year, out_dir, framework=framework, **options)
+
+
+def build_in_full(
+    member: Mapping[str, str],
+    year: str,
+    out_dir: Path,
+    *,
+    framework: Framework,
+    return_to: str | None = None,
+    deadline: str | None = None,
+    generated: dt.date,
+) -> Path:
+    """`generate_workbook` without the template: every cell built with openpyxl and saved."""
     book = build_workbook(
         member, year, framework, return_to=return_to, deadline=deadline, generated=generated
     )
@@ -208,17 +231,11 @@ def generate_workbooks(
     framework = framework or framework_module.load()
     options = {"return_to": return_to, "deadline": deadline, "generated": generated}
     # A copy of the template takes about a millisecond, so the run stays in one process: a pool
-    # would cost more to start than the copies take. One member alone is simply built.
-    template = _template(year, framework, options) if len(wanted) > 1 else None
-    paths = []
-    for code in wanted:
-        member = by_code[code]
-        if template is not None and template.fits(member):
-            path = workbook_path(out_dir, code, year)
-            paths.append(outputs.write_bytes_atomically(path, template.copy(member)))
-        else:
-            paths.append(generate_workbook(member, year, out_dir, framework=framework, **options))
-    return paths
+    # would cost more to start than the copies take.
+    return [
+        generate_workbook(by_code[code], year, out_dir, framework=framework, **options)
+        for code in wanted
+    ]
 
 
 # Copies of one workbook ------------------------------------------------------------------------
@@ -299,6 +316,25 @@ class Template:
             }
             parts[name] = pattern.sub(lambda match, written=written: written[match[0]], content)
         return self._package.copy(parts)
+
+
+#: The templates this process has made: (year, edition, options) -> (framework, template).
+_TEMPLATES: dict[tuple, tuple[Framework, Template | None]] = {}
+_TEMPLATES_KEPT = 8
+
+
+def _cached_template(
+    year: str, framework: Framework, options: Mapping[str, object]
+) -> Template | None:
+    """The template for these options, made once per process (the demo, the tests and the
+    year's batch of workbooks each ask for many members with the same options)."""
+    key = (year, framework.edition, *sorted(options.items()))
+    known = _TEMPLATES.get(key)
+    if known is None or known[0] is not framework:
+        if len(_TEMPLATES) >= _TEMPLATES_KEPT:
+            _TEMPLATES.clear()
+        known = _TEMPLATES[key] = (framework, _template(year, framework, options))
+    return known[1]
 
 
 def _template(year: str, framework: Framework, options: Mapping[str, object]) -> Template | None:

@@ -430,7 +430,7 @@ def template(fw):
 
 
 def built_in_full(member, folder: Path, fw) -> Path:
-    return workbook.generate_workbook(
+    return workbook.build_in_full(
         member,
         "2025-26",
         folder,

@@ -18,6 +18,8 @@ import yaml
 from pipeline.vocabulary import CRITERION_ID, LEVEL_RANK, LEVELS
 
 DEFAULT_EDITION = "2024-25"
+#: libyaml's safe loader where PyYAML was built with it (ten times faster), else PyYAML's own.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 #: Excel's limit on a sheet name, and the characters it refuses in one.
 SHEET_NAME_LIMIT = 31
 _SHEET_FORBIDDEN = set("[]:*?/\\")
@@ -174,7 +176,7 @@ def load(edition: str = DEFAULT_EDITION) -> Framework:
 def load_file(path: Path) -> Framework:
     """Read and check one framework file; every problem is reported, not just the first."""
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         raise FrameworkError(f"{path}: not valid YAML ({exc}).") from exc
     problems: list[str] = []

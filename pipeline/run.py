@@ -210,7 +210,7 @@ def run(
         welsh = welsh_codes(members_file) if language == "auto" else frozenset()
         clock = time.perf_counter()
         progress("reports", 0, len(batch.returns))
-        outcomes = report.write_reports(
+        outcomes, published = publish.write_reports_and_pages(
             batch.returns,
             scores,
             framework,
@@ -226,26 +226,9 @@ def run(
             appendix=appendix,
         )
         outputs["reports"] = sorted(o.path for o in outcomes)
+        outputs["web pages"] = sorted(o.path for o in published)
         progress("reports", len(batch.returns), len(batch.returns))
         timings["reports"] = time.perf_counter() - clock
-
-        clock = time.perf_counter()
-        published = publish.write_html_reports(
-            batch.returns,
-            scores,
-            framework,
-            members,
-            out_dir / "reports",
-            generated=generated,
-            force=force,
-            executor=pool,
-            demo=demo,
-            progress=since,
-            appendix=appendix,
-            welsh=welsh,
-        )
-        outputs["web pages"] = sorted(o.path for o in published)
-        timings["web pages"] = time.perf_counter() - clock
         if pdf:
             clock = time.perf_counter()
             progress("pdf", 0, len(outcomes))

@@ -201,10 +201,11 @@ def content_for(job: RenderJob) -> model.Document:
 def render_report(job: RenderJob) -> tuple[Path, tuple[str, ...]]:
     """Build one report and save it to a hidden file beside its final place; with the editor
     prompts left in it."""
-    return _write_word(job, content_for(job))
+    return write_word(job, content_for(job))
 
 
-def _write_word(job: RenderJob, content: model.Document) -> tuple[Path, tuple[str, ...]]:
+def write_word(job: RenderJob, content: model.Document) -> tuple[Path, tuple[str, ...]]:
+    """Save the Word file of one job's `content` to a hidden file beside its final place."""
     data = word.document_bytes(content, job.template, demo=job.demo)
     name = f"{outputs.TEMP_PREFIX}rendering-{job.name}"
     return outputs.write_bytes_atomically(job.out_dir / name, data), content.prompts

@@ -9,10 +9,11 @@ through the folder's manifest, so an edited page is kept and the new one goes be
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
 
@@ -95,9 +96,11 @@ def write_reports_and_pages(
     progress: Progress | None = None,
     appendix: Appendix = DEFAULT_APPENDIX,
     welsh: Collection[str] = (),
+    meanwhile: Callable[[], None] | None = None,
 ) -> tuple[list[ReportOutcome], list[ReportOutcome]]:
     """`files.write_reports` and `write_html_reports` in one pass, each report's content built
-    once for both: (the reports' outcomes, the pages')."""
+    once for both: (the reports' outcomes, the pages'). `meanwhile` is called while the
+    `executor` renders them (without one, after), so that other work overlaps theirs."""
     out_dir = Path(out_dir)
     word.template_bytes(template)  # fail before any report if the template is unusable
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -116,8 +119,17 @@ def write_reports_and_pages(
     )
     if executor is None:
         rendered = [render_report_and_page(job) for job in jobs]
+        if meanwhile is not None:
+            meanwhile()
     else:
-        rendered = list(executor.map(render_report_and_page, jobs, chunksize=_chunk(len(jobs))))
+        pending = executor.map(render_report_and_page, jobs, chunksize=_chunk(len(jobs)))
+        try:
+            if meanwhile is not None:
+                meanwhile()
+        except BaseException:
+            _discard(pending)
+            raise
+        rendered = list(pending)
     pairs = list(zip(jobs, rendered, strict=True))
     try:
         reports = place(
@@ -135,6 +147,14 @@ def write_reports_and_pages(
         force=force,
     )
     return reports, pages
+
+
+def _discard(pending: Iterator) -> None:
+    """Wait for the rendering still going on, and remove what it wrote."""
+    with contextlib.suppress(Exception):
+        for report, _, page in pending:
+            report.unlink(missing_ok=True)
+            page.unlink(missing_ok=True)
 
 
 def _chunk(jobs: int) -> int:

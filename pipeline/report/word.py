@@ -695,6 +695,11 @@ class _Relationships:
         return self.shapes
 
 
+def prepare(data: bytes, language: str) -> None:
+    """Build the skeleton of the template `data` in `language` (a tag such as en-GB) now."""
+    _skeleton(data, language)
+
+
 @lru_cache(maxsize=8)
 def _skeleton(data: bytes, language: str) -> _Skeleton:
     """Open the template once, clear its body, add what it lacks and save it as python-docx

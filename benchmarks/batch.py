@@ -129,7 +129,9 @@ def large_set(count: int) -> tuple[Path, Path]:
         for batch in range(count):
             part = members[members["code"].str.endswith(f"-b{batch:03d}")]
             demo.make_demo_returns(
-                folder / f"batch-{batch:03d}", seed=1000 + batch, members=part.reset_index(drop=True)
+                folder / f"batch-{batch:03d}",
+                seed=1000 + batch,
+                members=part.reset_index(drop=True),
             )
         done.touch()
     return folder, listed

@@ -219,6 +219,13 @@ def _target_date(row: Mapping[str, object], words: i18n.Translator) -> str:
     )
 
 
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """`frame.to_dict("records")`, the same values, a column at a time (many times faster)."""
+    columns = [str(column) for column in frame.columns]
+    values = [frame[column].tolist() for column in frame.columns]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+
+
 def _by_theme(rows: Iterable[dict]) -> dict[int, list[dict]]:
     """Rows (of one OPCC) grouped by their theme, in their order."""
     grouped: dict[int, list[dict]] = {}
@@ -292,16 +299,16 @@ class _Report:
         responses = ret.responses.drop_duplicates("criterion_id")
         self.responses: dict[str, dict] = {}
         for row, satisfied in zip(
-            responses.to_dict("records"), scoring.satisfied(responses).to_numpy(), strict=True
+            _records(responses), scoring.satisfied(responses).to_numpy(), strict=True
         ):
             row["satisfied"] = bool(satisfied)
             self.responses[row["criterion_id"]] = row
         self.themes = self.scores.themes.sort_values("theme")
-        self.theme_rows = {row["theme"]: row for row in self.themes.to_dict("records")}
-        self.section_rows = self.scores.sections.sort_values("section").to_dict("records")
-        self.claims = self.scores.not_applicable.to_dict("records")
+        self.theme_rows = {row["theme"]: row for row in _records(self.themes)}
+        self.section_rows = _records(self.scores.sections.sort_values("section"))
+        self.claims = _records(self.scores.not_applicable)
         self.claims_by_theme = _by_theme(self.claims)
-        self.steps_by_theme = _by_theme(self.scores.next_steps.to_dict("records"))
+        self.steps_by_theme = _by_theme(_records(self.scores.next_steps))
         self.commentary: dict[int, object] = {}
         for theme, words_given in zip(ret.commentary["theme"], ret.commentary["text"], strict=True):
             self.commentary.setdefault(theme, words_given)

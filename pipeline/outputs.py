@@ -8,10 +8,12 @@ time they were written; fixing those times makes the same content give the same 
 from __future__ import annotations
 
 import errno
+import gc
 import hashlib
 import io
 import os
 import re
+import sys
 import tempfile
 import unicodedata
 import zipfile
@@ -20,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import filelock
+from lxml import etree
 from openpyxl.writer.excel import ExcelWriter
 
 #: The timestamp written on every zip entry, so that reruns give identical files.
@@ -178,8 +181,24 @@ def save_workbook(workbook, path: Path) -> Path:
 
     def write(tmp: Path) -> None:
         buffer = io.BytesIO()  # built in memory: only the one write below can fail
-        with _FixedTimes(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-            ExcelWriter(workbook, archive).save()
+        try:
+            with _FixedTimes(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+                ExcelWriter(workbook, archive).save()
+        except etree.SerialisationError as exc:
+            # openpyxl writes each sheet to a temporary file through lxml, which reports a full
+            # disk as "IO_ENOSPC" (or "IO_EFBIG"): make it the OSError it is. The sheet writers
+            # it leaves half done are closed here, quietly, not later with a traceback.
+            name = str(exc).removeprefix("IO_")
+            failure = OSError(getattr(errno, name, errno.EIO), f"{exc} while writing {path}")
+            exc.__traceback__ = None
+            del exc
+            hook = sys.unraisablehook
+            sys.unraisablehook = lambda unraisable: None
+            try:
+                gc.collect()
+            finally:
+                sys.unraisablehook = hook
+            raise failure from None
         tmp.write_bytes(buffer.getvalue())
 
     return write_atomically(path, write)

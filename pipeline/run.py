@@ -247,10 +247,8 @@ def run(
             benches = [
                 records.write(
                     _named(benchmark.file_name(run_year, edition), demo),
-                    lambda tmp, edition=edition: (
-                        os.replace(built[edition].result(), tmp)
-                        if edition in built
-                        else benchmark.write_benchmark(tmp, edition=edition, **bench_inputs)
+                    lambda tmp, edition=edition: _benchmark_into(
+                        tmp, built.get(edition), edition=edition, **bench_inputs
                     ),
                     force=force,
                 )
@@ -295,7 +293,7 @@ def run(
             if pool is None
             else {
                 edition: pool.submit(
-                    benchmark.write_benchmark,
+                    _prebuilt_benchmark,
                     out_dir / f"{output_files.TEMP_PREFIX}benchmark-{edition}.xlsx",
                     edition=edition,
                     **bench_inputs,
@@ -420,6 +418,25 @@ def _process_pool(workers: int | None, files: int) -> ProcessPoolExecutor | None
     _release_free_memory()
     gc.freeze()
     return ProcessPoolExecutor(max_workers=min(workers, files))
+
+
+def _prebuilt_benchmark(path: Path, **inputs) -> Path | None:
+    """benchmark.write_benchmark on a worker; None when it failed, so that this process builds
+    it again and meets the failure itself (an lxml error cannot travel back from a worker)."""
+    try:
+        return benchmark.write_benchmark(path, **inputs)
+    except Exception:
+        Path(path).unlink(missing_ok=True)
+        return None
+
+
+def _benchmark_into(tmp: Path, built, **inputs) -> None:
+    """Move the benchmark a worker built onto `tmp`, or build it here."""
+    made = built.result() if built is not None else None
+    if made is None:
+        benchmark.write_benchmark(tmp, **inputs)
+    else:
+        os.replace(made, tmp)
 
 
 def _release_free_memory() -> None:

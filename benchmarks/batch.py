@@ -1,8 +1,10 @@
 """How fast is `equality run`, against the true floor of reading the returns and writing reports?
 
-Builds the demo set of 43 returns and a large set (default 4,300: the demo generator run with 100
-seeds, each set in its own sub-folder, so every file is distinct), then times `equality run` on
-each in a fresh process, sampling the PSS of the run and all its workers from
+Builds the demo set of 43 returns and a large set (default 4,300: 100 batches of 43 members made
+up for the benchmark from the real list, `kent-b007` for Kent in batch 7, in a member list of
+their own, each batch made by the demo generator with its own seed in its own sub-folder, so
+every file is distinct and every return is a member's own), then times `equality run` on each
+in a fresh process, sampling the PSS of the run and all its workers from
 /proc/<pid>/smaps_rollup, and the floor on the same files: every sheet's values read with
 python-calamine, plus each report the run wrote parsed and written back directly with lxml into a
 zip (the same document XML and parts, with no python-docx). Targets (2 cores): 43 returns within
@@ -15,8 +17,9 @@ return must stay bounded (at most 1.2x the plain return's peak).
     .venv/bin/python benchmarks/batch.py --quick   # 43 only
     .venv/bin/python benchmarks/batch.py --seeds 10   # 43 and 430
 
-Every seed makes returns for the same 43 members, so in the large set each member's latest return
-supersedes the others: all are read and validated, 43 get reports.
+In the large set each batch has its members' usual mix (one sends nothing, one is rejected, one
+sends a draft and then its final return, some have warnings), so it gets reports in the same
+proportion as the 43; the run gets the invented member list with --members.
 """
 
 from __future__ import annotations
@@ -31,9 +34,11 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 from lxml import etree
 
 from pipeline import demo
+from pipeline.members import load_members, welsh_codes
 
 TARGET_SECONDS_43 = 6.0
 TARGET_FLOOR_RATIO = 3.0
@@ -95,16 +100,41 @@ def write_floor(reports: list[Path], scratch: Path) -> float:
     return time.perf_counter() - start
 
 
-def large_set(count: int) -> Path:
-    """`count` sets of demo returns (distinct seeds), one per sub-folder, cached between runs."""
-    folder = CACHE / f"seeds-{count}"
-    done = folder / ".complete"
+def invented_members(batches: int) -> pd.DataFrame:
+    """`batches` copies of the member list with codes and names made distinct per batch."""
+    real = load_members()
+    copies = []
+    for batch in range(batches):
+        copy = real.copy()
+        copy["code"] = real["code"] + f"-b{batch:03d}"
+        for column in ("force_area", "policing_body"):
+            copy[column] = real[column] + f" (batch {batch})"
+        copy["welsh"] = real["code"].isin(welsh_codes()).map({True: "yes", False: "no"})
+        copy["previous_codes"] = ""
+        copies.append(copy)
+    return pd.concat(copies, ignore_index=True)
+
+
+def large_set(count: int) -> tuple[Path, Path]:
+    """(folder, member list): `count` batches of 43 invented members' returns, one batch per
+    sub-folder with its own seed, and the list of those members; cached between runs."""
+    root = CACHE / f"members-{count}"
+    folder, listed = root / "returns", root / "members.csv"
+    done = root / ".complete"
     if not done.exists():
-        shutil.rmtree(folder, ignore_errors=True)
-        for seed in range(count):
-            demo.make_demo_returns(folder / f"seed-{seed:03d}", seed=1000 + seed)
+        shutil.rmtree(root, ignore_errors=True)
+        members = invented_members(count)
+        folder.mkdir(parents=True)
+        members.to_csv(listed, index=False)
+        for batch in range(count):
+            part = members[members["code"].str.endswith(f"-b{batch:03d}")]
+            demo.make_demo_returns(
+                folder / f"batch-{batch:03d}",
+                seed=1000 + batch,
+                members=part.reset_index(drop=True),
+            )
         done.touch()
-    return folder
+    return folder, listed
 
 
 def tree_pss_kb(root: int) -> int:
@@ -136,9 +166,11 @@ def tree_pss_kb(root: int) -> int:
     return sum(pss.get(pid, 0) for pid in tree)
 
 
-def timed_run(input_dir: Path, out_dir: Path) -> tuple[float, float]:
+def timed_run(input_dir: Path, out_dir: Path, members: Path | None = None) -> tuple[float, float]:
     """(seconds, peak MB of the run with its worker processes) for `equality run`, sampled."""
     command = [sys.executable, "-m", "pipeline.cli", "run", str(input_dir), "--out", str(out_dir)]
+    if members is not None:
+        command += ["--members", str(members)]
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     peak_kb = 0
@@ -166,15 +198,15 @@ def main() -> int:
     try:
         small = scratch / "returns-43"
         demo.make_demo_returns(small)
-        sets = [("43", small)]
+        sets = [("43", small, None)]
         if not quick:
-            sets.append((f"{seeds}x43", large_set(seeds)))
+            sets.append((f"{seeds}x43", *large_set(seeds)))
 
         rows = []
-        for label, folder in sets:
+        for label, folder, members in sets:
             files = sorted(folder.rglob("*.xlsx"))
             out = scratch / f"out-{label}"
-            seconds, peak = timed_run(folder, out)
+            seconds, peak = timed_run(folder, out, members)
             floor_dir = scratch / f"floor-{label}"
             floor_dir.mkdir()
             reports = sorted(out.rglob("reports/*.docx"))

@@ -17,6 +17,7 @@ import dataclasses
 import datetime as dt
 import difflib
 import errno
+import functools
 import hashlib
 import io
 import os
@@ -60,6 +61,42 @@ _ENTITY_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
 _HEADER_SCAN_ROWS = 40
 _WORKBOOK_NAME = re.compile(r"^(?P<code>[a-z0-9-]+?)-equality-self-assessment", re.IGNORECASE)
 _FUZZY_CUTOFF = 0.85
+#: Values up to this long have their cleaned and folded forms remembered: the same labels,
+#: statuses and criterion texts come back in every return, and cleaning them was a good part of
+#: reading one. Longer text (evidence, commentary) is cleaned each time, so memory stays small.
+_REMEMBERED_LENGTH = 400
+
+
+@functools.lru_cache(maxsize=16384, typed=True)
+def _clean_remembered(value: object) -> str:
+    return normalise.clean_text(value)
+
+
+@functools.lru_cache(maxsize=16384, typed=True)
+def _fold_remembered(value: object) -> str:
+    return normalise.fold(value)
+
+
+def _clean(value: object) -> str:
+    """`normalise.clean_text`, remembered for short values."""
+    if isinstance(value, str) and len(value) > _REMEMBERED_LENGTH:
+        return normalise.clean_text(value)
+    try:
+        return _clean_remembered(value)
+    except TypeError:  # a value that cannot be a key (none of calamine's or openpyxl's)
+        return normalise.clean_text(value)
+
+
+def _fold(value: object) -> str:
+    """`normalise.fold`, remembered for short values."""
+    if isinstance(value, str) and len(value) > _REMEMBERED_LENGTH:
+        return normalise.fold(value)
+    try:
+        return _fold_remembered(value)
+    except TypeError:
+        return normalise.fold(value)
+
+
 #: The most rows and columns read from one sheet. The workbook has about a hundred rows per sheet
 #: and ten columns; a cell typed far down or far right must not make a reader allocate the whole
 #: range up to it (Excel's last cell is row 1,048,576, column 16,384).
@@ -425,8 +462,7 @@ def _load_sheets(data: bytes, file: str) -> tuple[list[Sheet], dt.date, dict[str
                 sheets = [_grid(worksheet, file, deadline) for worksheet in book.worksheets]
                 epoch = book.epoch.date() if isinstance(book.epoch, dt.datetime) else book.epoch
                 properties = {
-                    normalise.fold(prop.name): normalise.clean_text(prop.value)
-                    for prop in book.custom_doc_props
+                    _fold(prop.name): _clean(prop.value) for prop in book.custom_doc_props
                 }
             finally:
                 book.close()
@@ -478,9 +514,7 @@ def _load_sheets_fast(data: bytes) -> tuple[list[Sheet], dt.date, dict[str, str]
                     value = list(prop)
                     if prop.tag != _CUSTOM_NS or len(value) != 1 or value[0].tag not in _TEXT_TYPES:
                         return None
-                    properties[normalise.fold(prop.get("name"))] = normalise.clean_text(
-                        value[0].text
-                    )
+                    properties[_fold(prop.get("name"))] = _clean(value[0].text)
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = []
         for meta in book.sheets_metadata:
@@ -584,8 +618,8 @@ def _grid(worksheet, file: str, deadline: float) -> Sheet:
 
 def _match_labels(row: tuple, labels: dict[str, str]) -> dict[str, int]:
     """Column number of each label found in a header row: exact first, then "Status *" style."""
-    cells = {col: normalise.fold(v) for col, v in enumerate(row, start=1) if v is not None}
-    wanted = {key: normalise.fold(label) for key, label in labels.items()}
+    cells = {col: _fold(v) for col, v in enumerate(row, start=1) if v is not None}
+    wanted = {key: _fold(label) for key, label in labels.items()}
     found: dict[str, int] = {}
     for exact in (True, False):
         for key, label in wanted.items():
@@ -613,7 +647,7 @@ def _infer_criteria_table(sheet: Sheet, text_index: dict[str, str]) -> _Table | 
     counts: Counter[int] = Counter()
     for row in sheet.rows:
         for col, value in enumerate(row, start=1):
-            if isinstance(value, str) and normalise.fold(value) in text_index:
+            if isinstance(value, str) and _fold(value) in text_index:
                 counts[col] += 1
     if not counts or counts.most_common(1)[0][1] < 3:
         return None
@@ -632,7 +666,7 @@ def _find_metadata(
     ranked = sorted(sheets, key=lambda s: s.title != layout.META_SHEET)
     for sheet in ranked:
         values = {
-            normalise.fold(row[0]): normalise.clean_text(row[1] if len(row) > 1 else None)
+            _fold(row[0]): _clean(row[1] if len(row) > 1 else None)
             for row in sheet.rows
             if row and row[0] is not None
         }
@@ -645,11 +679,11 @@ def _find_metadata(
 
 def _profile_labels(sheet: Sheet) -> dict[str, tuple[int, int]]:
     """Where each Profile label sits: key -> (row, column)."""
-    labels = {normalise.fold(label): key for key, label in layout.PROFILE_LABELS.items()}
+    labels = {_fold(label): key for key, label in layout.PROFILE_LABELS.items()}
     found: dict[str, tuple[int, int]] = {}
     for number, row in enumerate(sheet.rows, start=1):
         for col, value in enumerate(row[:4], start=1):
-            key = labels.get(normalise.fold(value).rstrip(":* "))
+            key = labels.get(_fold(value).rstrip(":* "))
             if key and key not in found:
                 found[key] = (number, col)
     return found
@@ -669,8 +703,7 @@ def _build_return(
 ) -> Return:
     fw = reader.framework
     text_index = {
-        normalise.fold(text): cid
-        for cid, text in zip(fw.frame.criterion_id, fw.frame.text, strict=True)
+        _fold(text): cid for cid, text in zip(fw.frame.criterion_id, fw.frame.text, strict=True)
     }
     meta_sheet, meta = _find_metadata(sheets, properties)
     used = {meta_sheet.title} if meta_sheet else set()
@@ -753,7 +786,7 @@ def _pick_objectives(sheets: list[Sheet], used: set[str]) -> _Table | None:
 
 
 def _email(raw: object, reader: object) -> tuple[str, bool]:
-    text = normalise.clean_text(raw)
+    text = _clean(raw)
     return text, not text or normalise.is_email(raw)
 
 
@@ -800,16 +833,16 @@ def _read_profile(
                     sheet.title,
                     cell,
                     label=label,
-                    value=normalise.clean_text(raw),
+                    value=_clean(raw),
                     expected=expected,
                     example=example,
                 )
         elif key == "opcc_code":
             profile[key] = normalise.member_code(raw)
         elif key == "reporting_year":
-            profile[key] = parse_year(normalise.clean_text(raw)) or normalise.clean_text(raw)
+            profile[key] = parse_year(_clean(raw)) or _clean(raw)
         else:
-            profile[key] = normalise.clean_text(raw)
+            profile[key] = _clean(raw)
     return profile, cells
 
 
@@ -872,11 +905,9 @@ def _read_criteria(
             if theme is not None:
                 commentary.append(_commentary(reader, table, number, theme))
                 continue
-            id_value = normalise.clean_text(table.value(number, "criterion_id"))
-            text = normalise.fold(table.value(number, "criterion_text"))
-            has_input = any(
-                normalise.clean_text(table.value(number, key)) for key in layout.CRITERION_INPUTS
-            )
+            id_value = _clean(table.value(number, "criterion_id"))
+            text = _fold(table.value(number, "criterion_text"))
+            has_input = any(_clean(table.value(number, key)) for key in layout.CRITERION_INPUTS)
             cid, by_text = _match_row(id_value, text, texts, text_index)
             row = _Found(cid, table, number, id_value, by_text, has_input)
             if cid:
@@ -885,9 +916,7 @@ def _read_criteria(
                 unmatched.append((row, text))
     # Edited text on a row that also lost its id: the closest wording among criteria not yet found
     # (never among all of them, so a descriptor row cannot steal a criterion that is present).
-    missing = {
-        normalise.fold(texts[c]): c for c in texts if c not in {r.criterion_id for r in rows}
-    }
+    missing = {_fold(texts[c]): c for c in texts if c not in {r.criterion_id for r in rows}}
     for row, text in unmatched:
         close = []
         if missing and len(text) >= 20:
@@ -947,7 +976,7 @@ def _row_cell(row: _Found) -> str:
 
 def _commentary_theme(table: _Table, row: int) -> int | None:
     for value in (table.value(row, "criterion_id"), table.sheet.value(row, 1)):
-        match = layout.COMMENTARY_PATTERN.match(normalise.clean_text(value))
+        match = layout.COMMENTARY_PATTERN.match(_clean(value))
         if match:
             return int(match[1])
     return None
@@ -960,7 +989,7 @@ def _commentary(reader: _Reader, table: _Table, row: int, theme: int) -> dict:
     return {
         "opcc_code": reader.code,
         "theme": theme,
-        "text": normalise.clean_text(raw),
+        "text": _clean(raw),
         "sheet": table.sheet.title,
         "cell": cell,
     }
@@ -1017,14 +1046,14 @@ def _response(reader: _Reader, found: _Found) -> dict:
     date, _ = normalise.parse_date(raw["target_date"], epoch=reader.epoch)
     return {
         "status": status,
-        "status_raw": normalise.clean_text(raw["status"]),
-        "evidence": normalise.clean_text(raw["evidence"]),
-        "evidence_link": normalise.clean_text(raw["evidence_link"]),
-        "owner": normalise.clean_text(raw["owner"]),
+        "status_raw": _clean(raw["status"]),
+        "evidence": _clean(raw["evidence"]),
+        "evidence_link": _clean(raw["evidence_link"]),
+        "owner": _clean(raw["owner"]),
         "target_date": pd.Timestamp(date) if date else None,
-        "target_date_raw": normalise.clean_text(raw["target_date"]),
-        "na_reason": normalise.clean_text(raw["na_reason"]),
-        "criterion_text": normalise.clean_text(table.value(row, "criterion_text")),
+        "target_date_raw": _clean(raw["target_date"]),
+        "na_reason": _clean(raw["na_reason"]),
+        "criterion_text": _clean(table.value(row, "criterion_text")),
         "sheet": table.sheet.title,
         "row": row,
     }
@@ -1036,7 +1065,7 @@ def _read_objectives(reader: _Reader, table: _Table | None) -> pd.DataFrame:
     if table is not None:
         for row in range(table.header + 1, len(table.sheet.rows) + 1):
             values = {key: table.value(row, key) for key in layout.OBJECTIVE_COLUMNS}
-            cleaned = {key: normalise.clean_text(value) for key, value in values.items()}
+            cleaned = {key: _clean(value) for key, value in values.items()}
             if not any(text for key, text in cleaned.items() if key != "number"):
                 continue
             for key, value in values.items():

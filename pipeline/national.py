@@ -8,7 +8,9 @@ sorted values (for an even count, the lower of the two middle ones). Levels are 
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -127,24 +129,79 @@ def position(themes: pd.DataFrame, code: str) -> pd.DataFrame:
     `median_level`), at_or_above counts the returns at this OPCC's level or higher, and position
     is "above", "at" or "below" the median.
     """
-    ranks = themes.pivot_table(
-        index="opcc_code", columns="theme", values="level_rank", aggfunc="first"
-    )
-    mine = ranks.loc[code]
-    titles = themes.drop_duplicates("theme").set_index("theme")["theme_title"]
-    medians = [lower_median(ranks[theme].dropna()) for theme in ranks.columns]
-    frame = pd.DataFrame(
-        {
-            "theme": ranks.columns,
-            "theme_title": titles.reindex(ranks.columns).to_numpy(),
-            "level_rank": mine.astype(int).to_numpy(),
-            "median_rank": medians,
-            "at_or_above": ranks.ge(mine, axis=1).sum().astype(int).to_numpy(),
-            "returns": ranks.notna().sum().astype(int).to_numpy(),
-        }
-    )
-    frame["level"] = [LEVEL_LADDER[rank] for rank in frame["level_rank"]]
-    frame["median_level"] = [LEVEL_LADDER[rank] for rank in frame["median_rank"]]
-    difference = frame["level_rank"] - frame["median_rank"]
-    frame["position"] = ["above" if d > 0 else "below" if d < 0 else "at" for d in difference]
-    return frame[POSITION_COLUMNS]
+    return pd.DataFrame(list(_Ranks(themes).position(code)), columns=POSITION_COLUMNS)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One OPCC against every return of a run: what its report's national picture says."""
+
+    #: Per theme, in theme order: POSITION_COLUMNS (see `position`) as a dict.
+    position: tuple[dict, ...]
+    #: How many returns the run accepted (OPCCs in `themes`).
+    returns: int
+    #: This OPCC's themes at Achieving or above, and the lower median of that over the returns.
+    achieving_or_above: int
+    median_achieving_or_above: int
+
+
+def standing(themes: pd.DataFrame, code: str) -> Standing:
+    """One OPCC's `Standing` among the returns in `themes` (the run's `Scores.themes`)."""
+    return _Ranks(themes).standing(code)
+
+
+def standings(themes: pd.DataFrame) -> dict[str, Standing]:
+    """Every OPCC's `Standing`, from one pass over `themes`: a run's reports share the work."""
+    ranks = _Ranks(themes)
+    return {code: ranks.standing(code) for code in ranks.codes}
+
+
+class _Ranks:
+    """The level ranks of a run, theme by theme, read once from the frame (first row of each
+    OPCC and theme), with each theme's ranks sorted so that a count is a binary search."""
+
+    def __init__(self, themes: pd.DataFrame) -> None:
+        self.by_theme: dict[int, dict[str, int]] = {}
+        self.titles: dict[int, str] = {}
+        high: dict[str, int] = {}
+        for code, theme, title, rank in zip(
+            themes["opcc_code"],
+            themes["theme"],
+            themes["theme_title"],
+            themes["level_rank"],
+            strict=True,
+        ):
+            self.titles.setdefault(theme, title)
+            self.by_theme.setdefault(theme, {}).setdefault(code, int(rank))
+            high[code] = high.get(code, 0) + int(rank >= LEVEL_RANK[ACHIEVING])
+        self.themes = sorted(self.by_theme)
+        self.codes = sorted(high)
+        self.high = high
+        self.sorted = {theme: sorted(self.by_theme[theme].values()) for theme in self.themes}
+        self.medians = {theme: lower_median(values) for theme, values in self.sorted.items()}
+        self.median_high = lower_median(high.values())
+
+    def position(self, code: str):
+        for theme in self.themes:
+            mine = self.by_theme[theme][code]
+            ranks = self.sorted[theme]
+            median = self.medians[theme]
+            yield {
+                "theme": theme,
+                "theme_title": self.titles[theme],
+                "level": LEVEL_LADDER[mine],
+                "level_rank": mine,
+                "median_rank": median,
+                "median_level": LEVEL_LADDER[median],
+                "at_or_above": len(ranks) - bisect.bisect_left(ranks, mine),
+                "returns": len(ranks),
+                "position": "above" if mine > median else "below" if mine < median else "at",
+            }
+
+    def standing(self, code: str) -> Standing:
+        return Standing(
+            position=tuple(self.position(code)),
+            returns=len(self.codes),
+            achieving_or_above=self.high[code],
+            median_achieving_or_above=self.median_high,
+        )

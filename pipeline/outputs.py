@@ -8,18 +8,21 @@ time they were written; fixing those times makes the same content give the same 
 from __future__ import annotations
 
 import errno
+import gc
 import hashlib
 import io
 import os
 import re
+import sys
 import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import filelock
+from lxml import etree
 from openpyxl.writer.excel import ExcelWriter
 
 #: The timestamp written on every zip entry, so that reruns give identical files.
@@ -140,8 +143,8 @@ def inside(folder: Path, name: str) -> Path:
     return target
 
 
-def write_atomically(path: Path, write: Callable[[Path], None], *, office: bool = False) -> Path:
-    """Call `write(tmp)` then move tmp onto `path`; office files get fixed zip timestamps."""
+def write_atomically(path: Path, write: Callable[[Path], None]) -> Path:
+    """Call `write(tmp)` then move tmp onto `path`."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp_name = tempfile.mkstemp(
@@ -151,8 +154,6 @@ def write_atomically(path: Path, write: Callable[[Path], None], *, office: bool 
     tmp = Path(tmp_name)
     try:
         write(tmp)
-        if office:
-            _fix_zip_times(tmp)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are shared files
         os.replace(tmp, path)
     except BaseException:
@@ -180,23 +181,37 @@ def save_workbook(workbook, path: Path) -> Path:
 
     def write(tmp: Path) -> None:
         buffer = io.BytesIO()  # built in memory: only the one write below can fail
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-            ExcelWriter(workbook, archive).save()
+        try:
+            with _FixedTimes(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+                ExcelWriter(workbook, archive).save()
+        except etree.SerialisationError as exc:
+            # openpyxl writes each sheet to a temporary file through lxml, which reports a full
+            # disk as "IO_ENOSPC" (or "IO_EFBIG"): make it the OSError it is. The sheet writers
+            # it leaves half done are closed here, quietly, not later with a traceback.
+            name = str(exc).removeprefix("IO_")
+            failure = OSError(getattr(errno, name, errno.EIO), f"{exc} while writing {path}")
+            exc.__traceback__ = None
+            del exc
+            hook = sys.unraisablehook
+            sys.unraisablehook = lambda unraisable: None
+            try:
+                gc.collect()
+            finally:
+                sys.unraisablehook = hook
+            raise failure from None
         tmp.write_bytes(buffer.getvalue())
 
-    return write_atomically(path, write, office=True)
+    return write_atomically(path, write)
 
 
 def save_document(document, path: Path) -> Path:
     """Save a python-docx document atomically with repeatable bytes."""
-
-    def write(tmp: Path) -> None:
-        # python-docx leaves its zip open when a write fails; in memory, a write cannot fail.
-        buffer = io.BytesIO()
-        document.save(buffer)
-        tmp.write_bytes(buffer.getvalue())
-
-    return write_atomically(path, write, office=True)
+    # python-docx leaves its zip open when a write fails; in memory, a write cannot fail.
+    buffer = io.BytesIO()
+    document.save(buffer)
+    with zipfile.ZipFile(buffer) as saved:
+        entries = [(name, saved.read(name)) for name in saved.namelist()]
+    return write_bytes_atomically(path, office_zip(entries))
 
 
 def sha256_file(path: Path) -> str:
@@ -207,14 +222,26 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _fix_zip_times(path: Path) -> None:
-    with zipfile.ZipFile(path) as source:
-        entries = [(info, source.read(info)) for info in source.infolist()]
+class _FixedTimes(zipfile.ZipFile):
+    """A zip whose every entry has the fixed time ZIP_EPOCH and fixed permissions, written once
+    (no second pass to rewrite the times)."""
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None) -> None:
+        name = getattr(zinfo_or_arcname, "filename", zinfo_or_arcname)
+        fixed = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
+        fixed.compress_type = zipfile.ZIP_DEFLATED
+        fixed.external_attr = 0o600 << 16
+        super().writestr(fixed, data)
+
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None) -> None:
+        self.writestr(arcname or Path(filename).name, Path(filename).read_bytes())
+
+
+def office_zip(entries: Iterable[tuple[str, bytes]]) -> bytes:
+    """The bytes of an Office file (a zip) holding these (name, data) entries in this order,
+    repeatable: fixed times, deflated."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
-        for info, data in entries:
-            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_EPOCH)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o600 << 16
-            target.writestr(fixed, data)
-    path.write_bytes(buffer.getvalue())
+    with _FixedTimes(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries:
+            archive.writestr(name, data)
+    return buffer.getvalue()

@@ -8,6 +8,7 @@ was read and written, so that a run can be audited and repeated.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import datetime as dt
 import gc
 import json
@@ -176,8 +177,20 @@ def run(
             # A demo's returns are signed off on its own invented calendar, not before today.
             "today": None if demo else generated,
         }
+        welsh = welsh_codes(members_file) if language == "auto" else frozenset()
         pool = _process_pool(workers, len(paths))
-        checked = _check_all(paths, members, options, pool, progress)
+        # While the workers read the returns, this process builds what every report shares;
+        # the workers that render the reports are forked after it, so they share it too.
+        checked = _check_all(
+            paths,
+            members,
+            options,
+            pool,
+            progress,
+            meanwhile=lambda: report.prepare(
+                framework, template, ("en", "cy") if welsh else ("en",)
+            ),
+        )
         run_year = year or _most_common_year(checked) or year_for_date(generated)
         not_read = [(path, None, [problem]) for path, problem in skipped]
         batch = validate.resolve([*rules.only_year(checked, run_year), *not_read])
@@ -206,11 +219,90 @@ def run(
             )
         timings["score"] = time.perf_counter() - clock
 
-        outputs: dict[str, list[Path]] = {}
-        welsh = welsh_codes(members_file) if language == "auto" else frozenset()
+        # In the order the summary lists them, whichever is written first.
+        outputs: dict[str, list[Path]] = {"reports": [], "web pages": []}
+        if pdf:
+            outputs["pdf"] = []
+        kept: list[manifest.Outcome] = []
+
+        def other_outputs() -> None:
+            """Feedback, summary, benchmark and record: written while the pool renders reports."""
+            clock = time.perf_counter()
+            records = manifest.Manifest.load(out_dir / "feedback")
+            for name, write in feedback.feedback_jobs(batch, demo=demo):
+                kept.append(records.write(name, write, force=force))
+            if kept:
+                records.save()
+            outputs["feedback"] = sorted(o.path for o in kept)
+            records = manifest.Manifest.load(out_dir)
+            summary = records.write(
+                _named(feedback.SUMMARY_NAME, demo),
+                lambda tmp: feedback.write_validation_summary(batch, tmp, demo=demo),
+                force=force,
+            )
+            outputs["validation summary"] = [summary.path]
+            timings["feedback"] = time.perf_counter() - clock
+
+            clock = time.perf_counter()
+            benches = [
+                records.write(
+                    _named(benchmark.file_name(run_year, edition), demo),
+                    lambda tmp, edition=edition: _benchmark_into(
+                        tmp, built.get(edition), edition=edition, **bench_inputs
+                    ),
+                    force=force,
+                )
+                for edition in benchmark.EDITIONS
+            ]
+            records.save()
+            outputs["benchmark"] = [bench.path for bench in benches]
+            kept.extend([summary, *benches])
+            timings["benchmark"] = time.perf_counter() - clock
+
+            outputs["year record"] = history.write_record(
+                history.record_folder(out_dir),
+                returns=batch.returns,
+                log=batch.log,
+                scores=scores,
+                framework=framework,
+                year=run_year,
+                demo=demo,
+                generated=generated,
+            )
+
         clock = time.perf_counter()
+        if pool is not None:
+            pool.shutdown()
+        pool = _process_pool(workers, len(batch.returns))
+        bench_inputs = {
+            "members": members,
+            "returns_log": batch.log,
+            "scores": scores,
+            "responses": batch.responses,
+            "objectives": batch.objectives,
+            "framework": framework,
+            "year": run_year,
+            "generated": generated,
+            "demo": demo,
+            "progress": since,
+        }
+        # The benchmark's two editions go to the workers first (each a worker's job), the
+        # reports after them; this process writes the feedback meanwhile.
+        built = (
+            {}
+            if pool is None
+            else {
+                edition: pool.submit(
+                    _prebuilt_benchmark,
+                    out_dir / f"{output_files.TEMP_PREFIX}benchmark-{edition}.xlsx",
+                    edition=edition,
+                    **bench_inputs,
+                )
+                for edition in benchmark.EDITIONS
+            }
+        )
         progress("reports", 0, len(batch.returns))
-        outcomes = report.write_reports(
+        outcomes, published = publish.write_reports_and_pages(
             batch.returns,
             scores,
             framework,
@@ -224,28 +316,12 @@ def run(
             progress=since,
             welsh=welsh,
             appendix=appendix,
+            meanwhile=other_outputs,
         )
         outputs["reports"] = sorted(o.path for o in outcomes)
-        progress("reports", len(batch.returns), len(batch.returns))
-        timings["reports"] = time.perf_counter() - clock
-
-        clock = time.perf_counter()
-        published = publish.write_html_reports(
-            batch.returns,
-            scores,
-            framework,
-            members,
-            out_dir / "reports",
-            generated=generated,
-            force=force,
-            executor=pool,
-            demo=demo,
-            progress=since,
-            appendix=appendix,
-            welsh=welsh,
-        )
         outputs["web pages"] = sorted(o.path for o in published)
-        timings["web pages"] = time.perf_counter() - clock
+        progress("reports", len(batch.returns), len(batch.returns))
+        timings["reports and other outputs"] = time.perf_counter() - clock
         if pdf:
             clock = time.perf_counter()
             progress("pdf", 0, len(outcomes))
@@ -254,61 +330,6 @@ def run(
             outputs["pdf"] = sorted(o.path for o in pdfs if o.status != report_pdf.FAILED)
             progress("pdf", len(outcomes), len(outcomes))
             timings["pdf"] = time.perf_counter() - clock
-
-        clock = time.perf_counter()
-        kept: list[manifest.Outcome] = []
-        records = manifest.Manifest.load(out_dir / "feedback")
-        for name, write in feedback.feedback_jobs(batch, demo=demo):
-            kept.append(records.write(name, write, force=force))
-        if kept:
-            records.save()
-        outputs["feedback"] = sorted(o.path for o in kept)
-        records = manifest.Manifest.load(out_dir)
-        summary = records.write(
-            _named(feedback.SUMMARY_NAME, demo),
-            lambda tmp: feedback.write_validation_summary(batch, tmp, demo=demo),
-            force=force,
-        )
-        outputs["validation summary"] = [summary.path]
-        timings["feedback"] = time.perf_counter() - clock
-
-        clock = time.perf_counter()
-        benches = [
-            records.write(
-                _named(benchmark.file_name(run_year, edition), demo),
-                lambda tmp, edition=edition: benchmark.write_benchmark(
-                    tmp,
-                    members=members,
-                    returns_log=batch.log,
-                    scores=scores,
-                    responses=batch.responses,
-                    objectives=batch.objectives,
-                    framework=framework,
-                    year=run_year,
-                    generated=generated,
-                    demo=demo,
-                    edition=edition,
-                    progress=since,
-                ),
-                force=force,
-            )
-            for edition in benchmark.EDITIONS
-        ]
-        records.save()
-        outputs["benchmark"] = [bench.path for bench in benches]
-        kept += [summary, *benches]
-        timings["benchmark"] = time.perf_counter() - clock
-
-        outputs["year record"] = history.write_record(
-            history.record_folder(out_dir),
-            returns=batch.returns,
-            log=batch.log,
-            scores=scores,
-            framework=framework,
-            year=run_year,
-            demo=demo,
-            generated=generated,
-        )
 
         made = [p for group in outputs.values() for p in group]
         made += [o.path for o in [*outcomes, *kept]]
@@ -384,29 +405,67 @@ def _remove_temporaries(out_dir: Path) -> None:
 
 
 def _process_pool(workers: int | None, files: int) -> ProcessPoolExecutor | None:
-    """One pool for the whole run (validation, then reports), when there are enough files for
-    processes to pay; None means work in this process."""
+    """A pool for one step (validation, then reports), when there are enough files for
+    processes to pay; None means work in this process. The reports get a fresh pool, forked
+    once this process holds what they share, and free of what reading the returns left."""
     workers = workers or min(os.cpu_count() or 1, 8)
     if workers <= 1 or files < 4:
         return None
     # The workers are forked from this process: freezing what it holds keeps the garbage
-    # collector from writing to those pages in each worker, so they stay shared.
+    # collector from writing to those pages in each worker, so they stay shared; and what is
+    # free goes back to the system first, so that no worker starts with a copy of it.
     gc.collect()
+    _release_free_memory()
     gc.freeze()
     return ProcessPoolExecutor(max_workers=min(workers, files))
 
 
-def _check_all(paths, members, options: dict, pool: Executor | None, progress: Progress) -> list:
-    """validate.check_file for every path, on the pool if there is one."""
+def _prebuilt_benchmark(path: Path, **inputs) -> Path | None:
+    """benchmark.write_benchmark on a worker; None when it failed, so that this process builds
+    it again and meets the failure itself (an lxml error cannot travel back from a worker)."""
+    try:
+        return benchmark.write_benchmark(path, **inputs)
+    except Exception:
+        Path(path).unlink(missing_ok=True)
+        return None
+
+
+def _benchmark_into(tmp: Path, built, **inputs) -> None:
+    """Move the benchmark a worker built onto `tmp`, or build it here."""
+    made = built.result() if built is not None else None
+    if made is None:
+        benchmark.write_benchmark(tmp, **inputs)
+    else:
+        os.replace(made, tmp)
+
+
+def _release_free_memory() -> None:
+    """Hand the C library's free heap back to the system (glibc only; elsewhere nothing)."""
+    with contextlib.suppress(AttributeError, OSError):
+        ctypes.CDLL(None).malloc_trim(0)
+
+
+def _check_all(
+    paths,
+    members,
+    options: dict,
+    pool: Executor | None,
+    progress: Progress,
+    meanwhile: Callable[[], None] = lambda: None,
+) -> list:
+    """validate.check_file for every path, on the pool if there is one; `meanwhile` is called
+    while the pool works (without one, first)."""
     total = len(paths)
     progress("validate", 0, total)
     results = []
     if pool is None:
+        meanwhile()
         for done, path in enumerate(paths, start=1):
             results.append((path, *_check_one(path, members, options)))
             progress("validate", done, total)
         return results
     futures = [pool.submit(_check_one, path, members, options) for path in paths]
+    meanwhile()
     for done, (path, future) in enumerate(zip(paths, futures, strict=True), start=1):
         results.append((path, *future.result()))
         progress("validate", done, total)

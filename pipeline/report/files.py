@@ -8,16 +8,19 @@ validation and reports); without one, they are rendered in turn.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
+import docx
 import pandas as pd
 from docx.document import Document as WordDocument
 
-from pipeline import manifest, marks, outputs, scoring, vocabulary
+from pipeline import charts, i18n, manifest, marks, outputs, scoring, vocabulary
+from pipeline import national as national_figures
 from pipeline.framework import Framework
 from pipeline.progress import Progress
 from pipeline.report import model, word
@@ -104,14 +107,7 @@ def build_report(
         language=language,
         counterpart=counterpart,
     )
-    return _word(content, template, demo)
-
-
-def _word(content: model.Document, template: Path | None, demo: bool) -> WordDocument:
-    document = word.render(content, template)
-    if demo:
-        marks.mark_document(document)
-    return document
+    return docx.Document(io.BytesIO(word.document_bytes(content, template, demo=demo)))
 
 
 @dataclass(frozen=True)
@@ -123,7 +119,8 @@ class RenderJob:
     framework: Framework
     member: Mapping[str, str]
     template: Path | None
-    national: pd.DataFrame | None
+    #: The OPCC against every return of the run (None: a run of one return).
+    national: national_figures.Standing | None
     generated: dt.date
     out_dir: Path
     demo: bool = False
@@ -157,7 +154,9 @@ def render_jobs(
     """One job per report, in file order: what every writer (Word, web page) renders from. A
     member in `welsh` has two, Welsh then English, each naming the other as its counterpart."""
     by_code = {row["code"]: row for row in members.to_dict("records")}
-    national = scores.themes if scores.themes["opcc_code"].nunique() > 1 else None
+    several = scores.themes["opcc_code"].nunique() > 1
+    standings = national_figures.standings(scores.themes) if several else {}
+    by_opcc = scores.by_opcc()
     jobs = []
     for ret in sorted(returns, key=lambda r: (r.opcc_code, r.reporting_year)):
         languages = report_languages(ret.opcc_code, welsh)
@@ -166,11 +165,11 @@ def render_jobs(
             jobs.append(
                 RenderJob(
                     ret,
-                    scores.for_opcc(ret.opcc_code),
+                    by_opcc.get(ret.opcc_code) or scores.for_opcc(ret.opcc_code),
                     framework,
                     by_code.get(ret.opcc_code, {}),
                     template,
-                    national,
+                    standings.get(ret.opcc_code),
                     generated,
                     Path(out_dir),
                     demo,
@@ -181,6 +180,19 @@ def render_jobs(
                 )
             )
     return jobs
+
+
+def prepare(framework: Framework, template: Path | None, languages: Sequence[str]) -> None:
+    """Build, in this process, what every report of a batch shares: the template saved with an
+    empty body, the chart's fixed parts and the catalogues, in each of `languages`. Processes
+    forked afterwards share it instead of each building their own."""
+    data = word.template_bytes(template)
+    numbers = tuple(theme.number for theme in framework.themes)
+    titles = tuple(theme.title for theme in framework.themes)
+    for language in languages:
+        words = i18n.translator(language)
+        word.prepare(data, words.tag)
+        charts.prepare(numbers, titles, words)
 
 
 def content_for(job: RenderJob) -> model.Document:
@@ -202,10 +214,14 @@ def content_for(job: RenderJob) -> model.Document:
 def render_report(job: RenderJob) -> tuple[Path, tuple[str, ...]]:
     """Build one report and save it to a hidden file beside its final place; with the editor
     prompts left in it."""
-    content = content_for(job)
-    document = _word(content, job.template, job.demo)
+    return write_word(job, content_for(job))
+
+
+def write_word(job: RenderJob, content: model.Document) -> tuple[Path, tuple[str, ...]]:
+    """Save the Word file of one job's `content` to a hidden file beside its final place."""
+    data = word.document_bytes(content, job.template, demo=job.demo)
     name = f"{outputs.TEMP_PREFIX}rendering-{job.name}"
-    return outputs.save_document(document, job.out_dir / name), content.prompts
+    return outputs.write_bytes_atomically(job.out_dir / name, data), content.prompts
 
 
 def write_reports(

@@ -9,10 +9,11 @@ through the folder's manifest, so an edited page is kept and the new one goes be
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
 
@@ -21,7 +22,7 @@ import pandas as pd
 from pipeline import outputs, scoring
 from pipeline.framework import Framework
 from pipeline.progress import Progress
-from pipeline.report import html
+from pipeline.report import files, html, model, word
 from pipeline.report.content import DEFAULT_APPENDIX, Appendix
 from pipeline.report.files import (
     RenderJob,
@@ -40,10 +41,126 @@ def render_page(job: RenderJob, language: str | None = None) -> Path:
     Welsh member's page links to the page (not the Word file) in the other language."""
     if job.counterpart:
         job = dataclasses.replace(job, counterpart=html.html_name(job.counterpart))
-    page = html.render(content_for(job), demo=job.demo, language=language)
+    return _write_page(job, content_for(job), language)
+
+
+def _write_page(job: RenderJob, content: model.Document, language: str | None) -> Path:
+    page = html.render(content, demo=job.demo, language=language)
     name = f"{outputs.TEMP_PREFIX}rendering-{html.html_name(job.name)}"
     path = job.out_dir / name
     return outputs.write_bytes_atomically(path, page.encode("utf-8"))
+
+
+def render_report_and_page(
+    job: RenderJob, language: str | None = None
+) -> tuple[Path, tuple[str, ...], Path]:
+    """`files.render_report` and `render_page` of one job from one build of its content: the
+    Word file, its editor prompts, and the page."""
+    content = content_for(job)
+    report, prompts = files.write_word(job, content)
+    if job.counterpart:
+        content = _linking_to(content, job.counterpart, html.html_name(job.counterpart))
+    return report, prompts, _write_page(job, content, language)
+
+
+def _linking_to(content: model.Document, old: str, new: str) -> model.Document:
+    """The content with its links to the file `old` (the other language's report, linked from
+    the top) going to `new` instead, as `render_page` words them."""
+
+    def relinked(block):
+        if not isinstance(block, model.Paragraph) or all(r.link != old for r in block.runs):
+            return block
+        runs = tuple(
+            dataclasses.replace(r, text=new if r.text == old else r.text, link=new)
+            if r.link == old
+            else r
+            for r in block.runs
+        )
+        return dataclasses.replace(block, runs=runs)
+
+    return dataclasses.replace(content, blocks=tuple(relinked(b) for b in content.blocks))
+
+
+def write_reports_and_pages(
+    returns: Sequence[Return],
+    scores: scoring.Scores,
+    framework: Framework,
+    members: pd.DataFrame,
+    out_dir: Path,
+    *,
+    template: Path | None = None,
+    generated: dt.date,
+    force: bool = False,
+    executor: Executor | None = None,
+    demo: bool = False,
+    progress: Progress | None = None,
+    appendix: Appendix = DEFAULT_APPENDIX,
+    welsh: Collection[str] = (),
+    meanwhile: Callable[[], None] | None = None,
+) -> tuple[list[ReportOutcome], list[ReportOutcome]]:
+    """`files.write_reports` and `write_html_reports` in one pass, each report's content built
+    once for both: (the reports' outcomes, the pages'). `meanwhile` is called while the
+    `executor` renders them (without one, after), so that other work overlaps theirs."""
+    out_dir = Path(out_dir)
+    word.template_bytes(template)  # fail before any report if the template is unusable
+    out_dir.mkdir(parents=True, exist_ok=True)
+    jobs = render_jobs(
+        returns,
+        scores,
+        framework,
+        members,
+        out_dir,
+        template=template,
+        generated=generated,
+        demo=demo,
+        progress=progress,
+        appendix=appendix,
+        welsh=welsh,
+    )
+    if executor is None:
+        rendered = [render_report_and_page(job) for job in jobs]
+        if meanwhile is not None:
+            meanwhile()
+    else:
+        pending = executor.map(render_report_and_page, jobs, chunksize=_chunk(len(jobs)))
+        try:
+            if meanwhile is not None:
+                meanwhile()
+        except BaseException:
+            _discard(pending)
+            raise
+        rendered = list(pending)
+    pairs = list(zip(jobs, rendered, strict=True))
+    try:
+        reports = place(
+            out_dir,
+            [(job, job.name, path, prompts) for job, (path, prompts, _) in pairs],
+            force=force,
+        )
+    except BaseException:
+        for _, (_, _, page) in pairs:
+            page.unlink(missing_ok=True)
+        raise
+    pages = place(
+        out_dir,
+        [(job, html.html_name(job.name), page, ()) for job, (_, _, page) in pairs],
+        force=force,
+    )
+    return reports, pages
+
+
+def _discard(pending: Iterator) -> None:
+    """Wait for the rendering still going on, and remove what it wrote."""
+    with contextlib.suppress(Exception):
+        for report, _, page in pending:
+            report.unlink(missing_ok=True)
+            page.unlink(missing_ok=True)
+
+
+def _chunk(jobs: int) -> int:
+    """Jobs sent to a worker at a time: enough to spare the round trips, few enough to share
+    the work evenly."""
+    return max(1, min(8, jobs // 16))
 
 
 def write_html_reports(

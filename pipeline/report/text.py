@@ -11,6 +11,8 @@ import pandas as pd
 
 # Characters XML 1.0 cannot hold; ingest drops them, but a report must never fail to save.
 INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+#: White space (as str.isspace has it) or a control character: never in an address we link to.
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f]")
 
 
 def plain(value: object) -> str:
@@ -20,6 +22,8 @@ def plain(value: object) -> str:
 
 def text(value: object) -> str:
     """A value as display text, untrimmed, without characters no document can hold."""
+    if type(value) is str:  # most values: spare them the checks below
+        return INVALID_XML.sub("", value)
     if value is None or value is pd.NaT:
         return ""
     if isinstance(value, float) and math.isnan(value):
@@ -34,7 +38,7 @@ def text(value: object) -> str:
 def web_address(value: str) -> str | None:
     """The text as an http(s) address we may link to, or None (then it stays plain text)."""
     candidate = plain(value)
-    if not candidate or any(ch.isspace() or ord(ch) < 32 for ch in candidate):
+    if not candidate or _SPACE_OR_CONTROL.search(candidate):
         return None
     if any(ch in candidate for ch in "<>\"'\\{}|^`"):
         return None

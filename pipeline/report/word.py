@@ -9,8 +9,11 @@ so that nobody publishes one by mistake.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
+import zipfile
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -19,12 +22,16 @@ import docx
 from docx.document import Document as WordDocument
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_COLOR_INDEX
+from docx.image.image import Image
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.coreprops import CoreProperties
+from docx.opc.oxml import serialize_part_xml
 from docx.oxml import OxmlElement, parse_xml
-from docx.oxml.ns import nsdecls, qn
+from docx.oxml.ns import qn
 from docx.shared import Emu, Inches
+from PIL import Image as PILImage
 
-from pipeline import charts, vocabulary
+from pipeline import charts, marks, outputs, vocabulary
 from pipeline.report import model
 from pipeline.report.content import ReportError
 from pipeline.report.text import INVALID_XML, plain
@@ -73,7 +80,6 @@ TABLE_STYLE = "Data Table"
 ROLE_STYLES = {"body": "Normal", "quote": "Quote"}
 
 _EMU_PER_TWIP = 635
-_NAMESPACES = nsdecls("w", "r")
 
 
 # --- the template ---------------------------------------------------------------------------------
@@ -122,9 +128,9 @@ def _style_ids(document: WordDocument) -> dict[str, str]:
     return {style.name.lower(): style.style_id for style in document.styles}
 
 
-def _empty_document(template: Path | None) -> WordDocument:
+def _empty_document(data: bytes) -> WordDocument:
     """A fresh copy of the template with its body cleared; sections, header and footer kept."""
-    document = docx.Document(io.BytesIO(template_bytes(template)))
+    document = docx.Document(io.BytesIO(data))
     body = document.element.body
     for child in list(body):
         if child.tag != qn("w:sectPr"):
@@ -161,32 +167,44 @@ def format_prompt_style(style) -> None:
 
 def render(content: model.Document, template: Path | None = None) -> WordDocument:
     """The report as a python-docx Document on `template` (default DEFAULT_TEMPLATE), not saved."""
-    document = _empty_document(template)
-    out = _Writer(document)
-    out.title_page(content.title_page)
+    return docx.Document(io.BytesIO(document_bytes(content, template)))
+
+
+def document_bytes(
+    content: model.Document, template: Path | None = None, *, demo: bool = False
+) -> bytes:
+    """The report as the bytes of a .docx on `template`, repeatable (fixed zip times).
+
+    The body is written as XML text straight from the content, and the template's other parts
+    are taken as python-docx saved them once (`_skeleton`): the same document python-docx would
+    make block by block, at a fraction of the cost. `demo`: DEMO before the title and in the
+    running header, and the DEMO banner under the title (as `marks` does to a workbook).
+    """
+    skeleton = _skeleton(template_bytes(template), content.properties.language)
+    out = _Writer(skeleton)
+    out.title_page(content.title_page, demo=demo)
     for block in content.blocks:
         if isinstance(block, model.Contents):
             out.contents(block, content.headings(block.levels))
         else:
             out.block(block)
-    _ask_to_update_fields(document)
-    _properties(document, content.properties)
-    _set_language(document, content.properties.language)
-    return document
+    return skeleton.package(out, content.properties, demo=demo)
 
 
 class _Writer:
-    """Adds styled blocks to a document; every format comes from a named style.
+    """Writes the body of a report as WordprocessingML text; every format is a named style.
 
-    Styles are applied by id, looked up once: python-docx's lookup by name scans every style of
-    the template on each call, which made a report take seconds.
+    It writes what python-docx writes for the same calls (a paragraph per `add_paragraph`, a
+    run per `add_run`, tabs and line breaks as Word's own marks), so that the document is the
+    one the style template and the tests know; text is escaped, never markup.
     """
 
-    def __init__(self, document: WordDocument) -> None:
-        self.document = document
-        section = document.sections[-1]
-        self.width = section.page_width - section.left_margin - section.right_margin
-        self.ids = _style_ids(document)
+    def __init__(self, skeleton: _Skeleton) -> None:
+        self.skeleton = skeleton
+        self.ids = skeleton.ids
+        self.width = skeleton.width
+        self.parts: list[str] = []
+        self.rels = skeleton.relationships()
 
     def style_id(self, name: str) -> str:
         return self.ids[name.lower()]
@@ -195,10 +213,12 @@ class _Writer:
         if isinstance(block, model.Heading):
             self.paragraph(block.text, f"Heading {block.level}")
         elif isinstance(block, model.Paragraph):
-            self.runs(self.paragraph(style=ROLE_STYLES[block.role]), block.runs, block.lang)
+            self.parts.append(
+                self._paragraph(ROLE_STYLES[block.role], self.runs(block.runs, block.lang))
+            )
         elif isinstance(block, model.BulletList):
             for item in block.items:
-                self.runs(self.paragraph(style="List Bullet"), item)
+                self.parts.append(self._paragraph("List Bullet", self.runs(item)))
         elif isinstance(block, model.Table):
             self.table(block)
         elif isinstance(block, model.Figure):
@@ -206,68 +226,69 @@ class _Writer:
         else:
             raise TypeError(f"The Word writer cannot lay out {type(block).__name__}.")
 
-    def title_page(self, page: model.TitlePage) -> None:
-        self.paragraph(page.title, "Title")
+    def title_page(self, page: model.TitlePage, *, demo: bool = False) -> None:
+        title = plain(page.title)
+        if demo and title:
+            self.paragraph(marks.PREFIX + title, "Title")
+            banner = _docx_run(marks.BANNER)
+            if "Draft Notice" in self.skeleton.names:
+                self.parts.append(self._paragraph("Draft Notice", banner))
+            else:
+                self.parts.append(f"<w:p>{banner}</w:p>")
+        else:
+            self.paragraph(page.title, "Title")
         self.paragraph(page.subtitle, "Subtitle")
         for field in page.details:
-            self.runs(
-                self.paragraph(),
-                (
-                    model.Text(field.label, strong=True),
-                    model.Text(" "),
-                    model.Text(field.value, prompt=field.prompt),
-                ),
+            runs = (
+                model.Text(field.label, strong=True),
+                model.Text(" "),
+                model.Text(field.value, prompt=field.prompt),
             )
+            self.parts.append(self._paragraph("Normal", self.runs(runs)))
         if page.notice_title:
             self.paragraph(page.notice_title, "Draft Notice")
         for block in page.notice:
             self.block(block)
 
-    def paragraph(self, text: str = "", style: str = "Normal"):
-        paragraph = self.document.add_paragraph()
-        paragraph._p.style = self.style_id(style)
-        if text:
-            paragraph.add_run(plain(text))
-        return paragraph
+    def _paragraph(self, style: str, inner: str = "") -> str:
+        style_id = _xml_attr(self.style_id(style))
+        return f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/></w:pPr>{inner}</w:p>'
 
-    def runs(self, paragraph, runs: tuple[model.Text, ...], lang: str | None = None) -> None:
+    def paragraph(self, text: str = "", style: str = "Normal") -> None:
+        words = plain(text)
+        self.parts.append(self._paragraph(style, _docx_run(words) if words else ""))
+
+    def runs(self, runs: tuple[model.Text, ...], lang: str | None = None) -> str:
+        parts = []
         for run in runs:
             if run.link:
-                self.link(paragraph, run.link, run.text, run.lang or lang)
+                r_id = self.rels.external(RT.HYPERLINK, run.link)
+                inner = _docx_run(
+                    INVALID_XML.sub("", run.text), self.style_id("Hyperlink"), run.lang or lang
+                )
+                parts.append(f'<w:hyperlink r:id="{_xml_attr(r_id)}">{inner}</w:hyperlink>')
             else:
-                self.run(paragraph, run.text, _character_style(run), run.lang or lang)
-
-    def run(self, paragraph, text: str, style: str | None = None, lang: str | None = None):
-        run = paragraph.add_run(INVALID_XML.sub("", text))
-        if style:
-            run._r.style = self.style_id(style)
-        if lang:
-            language = OxmlElement("w:lang")
-            language.set(qn("w:val"), proofing_language(lang))
-            run._r.get_or_add_rPr().append(language)
-        return run
-
-    def link(self, paragraph, url: str, text: str, lang: str | None = None) -> None:
-        """A real hyperlink (an external relationship: a web address, or the name of a file beside
-        the report), its run in the Hyperlink character style."""
-        r_id = paragraph.part.relate_to(url, RT.HYPERLINK, is_external=True)
-        hyperlink = OxmlElement("w:hyperlink")
-        hyperlink.set(qn("r:id"), r_id)
-        hyperlink.append(self.run(paragraph, text, "Hyperlink", lang)._r)
-        paragraph._p.append(hyperlink)
+                style = _character_style(run)
+                parts.append(
+                    _docx_run(
+                        INVALID_XML.sub("", run.text),
+                        self.style_id(style) if style else None,
+                        run.lang or lang,
+                    )
+                )
+        return "".join(parts)
 
     def table(self, table: model.Table) -> None:
         """A data table: header row marked and repeated on every page, no merged cells.
 
         Level cells get their level's fill; the word itself is the cell's text. `keep_rows`
         stops rows breaking across pages (cantSplit), but for a row too long for one page,
-        which must be free to. The XML is written in one go (text escaped): python-docx's cell
-        API made reports slow.
+        which must be free to.
         """
         total = sum(table.widths)
         twips = [int(self.width * w / total) // _EMU_PER_TWIP for w in table.widths]
         parts = [
-            f"<w:tbl {_NAMESPACES}><w:tblPr>",
+            "<w:tbl><w:tblPr>",
             f'<w:tblStyle w:val="{_attr(self.style_id(TABLE_STYLE))}"/>',
             '<w:tblW w:w="0" w:type="auto"/><w:tblLayout w:type="fixed"/>',
             '<w:tblLook w:val="0620" w:firstRow="1" w:lastRow="0" w:firstColumn="0" '
@@ -278,8 +299,9 @@ class _Writer:
             "</w:tblGrid>",
         ]
         header = tuple((model.Text(label),) for label in table.header)
+        hyperlink = self.style_id("Hyperlink")
         for index, cells in enumerate([header, *table.rows]):
-            style = self.style_id("Table Heading" if index == 0 else "Table Text")
+            style = _attr(self.style_id("Table Heading" if index == 0 else "Table Text"))
             keep = index == 0 or (table.keep_rows and _fits_a_page(cells, twips))
             row_properties = "<w:cantSplit/>" if keep else ""
             if index == 0:
@@ -294,13 +316,11 @@ class _Writer:
                 shading = f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>' if fill else ""
                 parts.append(f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shading}</w:tcPr>')
                 for line in cell:
-                    parts.append(f'<w:p><w:pPr><w:pStyle w:val="{_attr(style)}"/></w:pPr>')
+                    parts.append(f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr>')
                     if line.link:
-                        r_id = self.document.part.relate_to(
-                            line.link, RT.HYPERLINK, is_external=True
-                        )
+                        r_id = self.rels.external(RT.HYPERLINK, line.link)
                         parts.append(f'<w:hyperlink r:id="{_attr(r_id)}">')
-                        parts.append(_run_xml(line.text, self.style_id("Hyperlink"), line.lang))
+                        parts.append(_run_xml(line.text, hyperlink, line.lang))
                         parts.append("</w:hyperlink>")
                     else:
                         style_name = _character_style(line)
@@ -315,16 +335,29 @@ class _Writer:
                 parts.append("</w:tc>")
             parts.append("</w:tr>")
         parts.append("</w:tbl>")
-        self.document.element.body.find(qn("w:sectPr")).addprevious(parse_xml("".join(parts)))
+        self.parts.append("".join(parts))
 
     def figure(self, figure: model.Figure) -> None:
-        run = self.paragraph(style="Figure").add_run()
+        """The chart inline, as python-docx's `add_picture` writes it, with its title and alt
+        text on the drawing's properties, then its caption."""
         width = Emu(min(self.width, Inches(charts.WIDTH_INCHES)))
-        run.add_picture(io.BytesIO(figure.png), width=width)
-        properties = run._r.find(".//" + qn("wp:docPr"))
-        properties.set("title", figure.title)
-        properties.set("descr", figure.alt_text)
-        properties.set("name", figure.title)
+        cx, cy = Image.from_blob(figure.png).scaled_dimensions(width, None)
+        r_id = self.rels.image(figure.png)
+        shape = self.rels.next_shape_id()
+        drawing = (
+            f'<w:r><w:drawing><wp:inline xmlns:a="{_A}" xmlns:pic="{_PIC}">'
+            f'<wp:extent cx="{cx}" cy="{cy}"/>'
+            f'<wp:docPr id="{shape}" name="{_xml_attr(figure.title)}" '
+            f'title="{_xml_attr(figure.title)}" descr="{_xml_attr(figure.alt_text)}"/>'
+            '<wp:cNvGraphicFramePr><a:graphicFrameLocks noChangeAspect="1"/>'
+            f'</wp:cNvGraphicFramePr><a:graphic><a:graphicData uri="{_PIC}"><pic:pic>'
+            '<pic:nvPicPr><pic:cNvPr id="0" name="image.png"/><pic:cNvPicPr/></pic:nvPicPr>'
+            f'<pic:blipFill><a:blip r:embed="{r_id}"/><a:stretch><a:fillRect/></a:stretch>'
+            '</pic:blipFill><pic:spPr><a:xfrm><a:off x="0" y="0"/>'
+            f'<a:ext cx="{cx}" cy="{cy}"/></a:xfrm><a:prstGeom prst="rect"/></pic:spPr>'
+            "</pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r>"
+        )
+        self.parts.append(self._paragraph("Figure", drawing))
         self.paragraph(figure.caption, "Caption")
 
     def contents(self, contents: model.Contents, headings: list[model.Heading]) -> None:
@@ -332,16 +365,68 @@ class _Writer:
         self.paragraph(contents.title, "TOC Heading")
         if not headings:
             return
-        paragraphs = [self.paragraph(h.text, f"TOC {h.level}")._p for h in headings]
-        first, last = paragraphs[0], paragraphs[-1]
-        instruction = OxmlElement("w:r")
-        text = OxmlElement("w:instrText")
-        text.set(qn("xml:space"), "preserve")
-        text.text = f" {TOC_INSTRUCTION} "
-        instruction.append(text)
-        for offset, run in enumerate((_field_char("begin"), instruction, _field_char("separate"))):
-            first.insert(1 + offset, run)
-        last.append(_field_char("end"))
+        begin = (
+            '<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve">'
+            f"{_xml_text(f' {TOC_INSTRUCTION} ')}</w:instrText></w:r>"
+            '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+        )
+        end = '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+        last = len(headings) - 1
+        for index, heading in enumerate(headings):
+            words = plain(heading.text)
+            inner = (begin if index == 0 else "") + (_docx_run(words) if words else "")
+            self.parts.append(
+                self._paragraph(f"TOC {heading.level}", inner + (end if index == last else ""))
+            )
+
+
+_A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+_PIC = "http://schemas.openxmlformats.org/drawingml/2006/picture"
+#: The prefixes the body is written with, which the template's document element must declare.
+_BODY_NAMESPACES = {
+    "w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "wp": "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
+}
+
+
+def _xml_text(text: str) -> str:
+    """Text as lxml writes an element's text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _xml_attr(text: object) -> str:
+    """A value as lxml writes an attribute set from Python."""
+    return (
+        _xml_text(INVALID_XML.sub("", str(text)))
+        .replace('"', "&quot;")
+        .replace("\n", "&#10;")
+        .replace("\r", "&#13;")
+        .replace("\t", "&#9;")
+    )
+
+
+_RUN_BREAKS = re.compile(r"([\t\r\n])")
+
+
+def _docx_run(text: str, style_id: str | None = None, lang: str | None = None) -> str:
+    """A run as python-docx's `add_run(text)` writes it (then its style and language): one
+    w:t per stretch of text, a w:tab per tab, a w:br per line-feed or carriage return."""
+    style = f'<w:rStyle w:val="{_xml_attr(style_id)}"/>' if style_id else ""
+    language = f'<w:lang w:val="{_xml_attr(proofing_language(lang))}"/>' if lang else ""
+    properties = f"<w:rPr>{style}{language}</w:rPr>" if style or language else ""
+    pieces = []
+    for piece in _RUN_BREAKS.split(text) if text else ():
+        if piece == "\t":
+            pieces.append("<w:tab/>")
+        elif piece in ("\r", "\n"):
+            pieces.append("<w:br/>")
+        elif piece:
+            space = ' xml:space="preserve"' if len(piece.strip()) < len(piece) else ""
+            pieces.append(f"<w:t{space}>{_xml_text(piece)}</w:t>")
+    if not properties and not pieces:
+        return "<w:r/>"
+    return f"<w:r>{properties}{''.join(pieces)}</w:r>"
 
 
 def _character_style(run: model.Text) -> str | None:
@@ -370,7 +455,10 @@ def _fits_a_page(cells: tuple[model.Cell, ...], twips: list[int]) -> bool:
 
 
 def _attr(text: object) -> str:
-    return escape(INVALID_XML.sub("", str(text)), {'"': "&quot;"})
+    """An attribute value of a table's XML, as parsing and writing it again leaves it: line
+    breaks and tabs become spaces (XML's attribute-value normalisation)."""
+    value = re.sub(r"\r\n?|[\n\t]", " ", INVALID_XML.sub("", str(text)))
+    return escape(value, {'"': "&quot;"})
 
 
 def proofing_language(lang: str) -> str:
@@ -394,14 +482,6 @@ def _run_xml(text: str, style_id: str | None = None, lang: str | None = None) ->
         for line in re.split(r"\r\n|\r|\n", value)
     ]
     return f"<w:r>{properties}{'<w:br/>'.join(lines)}</w:r>"
-
-
-def _field_char(kind: str):
-    run = OxmlElement("w:r")
-    char = OxmlElement("w:fldChar")
-    char.set(qn("w:fldCharType"), kind)
-    run.append(char)
-    return run
 
 
 # What may follow w:updateFields in settings.xml: Word rejects the elements out of schema order.
@@ -447,15 +527,20 @@ def _ask_to_update_fields(document: WordDocument) -> None:
     update.set(qn("w:val"), "true")
 
 
-def _set_title_field(paragraph, title: str) -> None:
-    """Show the title in the header's TITLE field until Word refreshes it from the properties."""
-    for field in paragraph._p.findall(qn("w:fldSimple")):
-        if field.get(qn("w:instr"), "").split()[:1] == ["TITLE"]:
-            texts = field.findall(".//" + qn("w:t"))
-            if texts:
-                texts[0].text = plain(title)
-                for extra in texts[1:]:
-                    extra.text = ""
+def _set_title_fields(paragraphs, title: str) -> bool:
+    """Show `title` in each TITLE field of these w:p elements until Word refreshes it from the
+    properties; whether there was one."""
+    found = False
+    for paragraph in paragraphs:
+        for field in paragraph.findall(qn("w:fldSimple")):
+            if field.get(qn("w:instr"), "").split()[:1] == ["TITLE"]:
+                texts = field.findall(".//" + qn("w:t"))
+                if texts:
+                    texts[0].text = title
+                    for extra in texts[1:]:
+                        extra.text = ""
+                found = True
+    return found
 
 
 def _set_language(document: WordDocument, tag: str) -> None:
@@ -483,21 +568,215 @@ def _set_language(document: WordDocument, tag: str) -> None:
         theme.set(qn("w:val"), tag)
 
 
-def _properties(document: WordDocument, given: model.Properties) -> None:
-    properties = document.core_properties
-    properties.title = given.title
+def _set_properties(properties: CoreProperties, given: model.Properties, demo: bool) -> None:
+    properties.title = (marks.PREFIX if demo else "") + given.title
     properties.subject = given.subject
     properties.author = given.author
     properties.last_modified_by = given.author
     properties.language = given.language
     properties.keywords = given.keywords
     properties.category = given.category
-    properties.content_status = given.status
+    properties.content_status = marks.DEMO if demo else given.status
     properties.comments = given.comments
     properties.created = given.created
     properties.modified = given.created
     properties.last_printed = given.created
     properties.revision = 1
+
+
+# --- the package ----------------------------------------------------------------------------------
+
+#: Written before the body's closing, to find where the body goes in the saved template.
+_MARK = "equality-report-body"
+
+
+@dataclass(frozen=True)
+class _Skeleton:
+    """The template as python-docx saves it with an empty body, in the report's language: every
+    zip entry in order, and what changes from one report to the next."""
+
+    entries: tuple[tuple[str, bytes], ...]
+    #: The document part's XML before and after its body, and its relationships part.
+    document: str
+    before_body: str
+    after_body: str
+    rels: str
+    rels_xml: str
+    #: (type, target, external) -> rId of the document part's relationships.
+    rel_ids: dict
+    core: str
+    #: Each section's header part, and whether it is linked to the previous section's.
+    headers: tuple[tuple[str, bool], ...]
+    #: [Content_Types].xml with PNG images, where the first image goes, free image numbers.
+    content_types: str
+    content_types_png: bytes
+    image_at: int
+    image_numbers: tuple[int, ...]
+    ids: dict[str, str]
+    names: frozenset[str]
+    width: int
+
+    def relationships(self) -> _Relationships:
+        return _Relationships(self)
+
+    def package(self, out: _Writer, given: model.Properties, *, demo: bool) -> bytes:
+        """The .docx of a report whose body `out` wrote."""
+        replaced = {self.document: (self.before_body + "".join(out.parts) + self.after_body)}
+        replaced[self.rels] = self.rels_xml.replace(
+            "</Relationships>", "".join(out.rels.added) + "</Relationships>"
+        )
+        core = parse_xml(dict(self.entries)[self.core])
+        _set_properties(CoreProperties(core), given, demo)
+        replaced[self.core] = serialize_part_xml(core)
+        title = (marks.PREFIX + given.title) if demo else plain(given.title)
+        for name in dict.fromkeys(name for name, _ in self.headers):
+            header = parse_xml(dict(self.entries)[name])
+            found = _set_title_fields(header.findall(qn("w:p")), title)
+            if demo and not found and not dict(self.headers)[name]:
+                paragraph = OxmlElement("w:p")
+                run = OxmlElement("w:r")
+                text = OxmlElement("w:t")
+                text.text = f"{marks.DEMO}: invented returns, not a real report"
+                run.append(text)
+                paragraph.append(run)
+                header.append(paragraph)
+            replaced[name] = serialize_part_xml(header)
+        images = out.rels.images
+        if images:
+            replaced[self.content_types] = self.content_types_png
+        entries = [(name, replaced.get(name, data)) for name, data in self.entries]
+        entries[self.image_at : self.image_at] = images
+        return outputs.office_zip(entries)
+
+
+class _Relationships:
+    """The relationships a report adds to the document part, numbered as python-docx numbers
+    them (the lowest free rId), one per target."""
+
+    def __init__(self, skeleton: _Skeleton) -> None:
+        self.skeleton = skeleton
+        self.ids = dict(skeleton.rel_ids)
+        self.used = set(self.ids.values())
+        self.added: list[str] = []
+        self.images: list[tuple[str, bytes]] = []
+        self.by_digest: dict[str, str] = {}
+        self.shapes = 0
+
+    def _new(self, key: tuple[str, str, bool]) -> str:
+        number = 1
+        while f"rId{number}" in self.used:
+            number += 1
+        r_id = f"rId{number}"
+        self.used.add(r_id)
+        self.ids[key] = r_id
+        kind, target, external = key
+        mode = ' TargetMode="External"' if external else ""
+        self.added.append(
+            f'<Relationship Id="{r_id}" Type="{_xml_attr(kind)}" Target="{_xml_attr(target)}"'
+            f"{mode}/>"
+        )
+        return r_id
+
+    def external(self, kind: str, target: str) -> str:
+        key = (kind, target, True)
+        return self.ids.get(key) or self._new(key)
+
+    def image(self, png: bytes) -> str:
+        digest = hashlib.sha1(png).hexdigest()
+        if digest not in self.by_digest:
+            number = self.skeleton.image_numbers[len(self.images)]
+            name = f"word/media/image{number}.png"
+            self.images.append((name, png))
+            self.by_digest[digest] = self._new((RT.IMAGE, name.removeprefix("word/"), False))
+        return self.by_digest[digest]
+
+    def next_shape_id(self) -> int:
+        self.shapes += 1
+        return self.shapes
+
+
+def prepare(data: bytes, language: str) -> None:
+    """Build the skeleton of the template `data` in `language` (a tag such as en-GB) now."""
+    _skeleton(data, language)
+
+
+@lru_cache(maxsize=8)
+def _skeleton(data: bytes, language: str) -> _Skeleton:
+    """Open the template once, clear its body, add what it lacks and save it as python-docx
+    would save each report; then the same with one picture, to learn where images go."""
+    saved, document = _saved_skeleton(data, language, picture=False)
+    with_picture, _ = _saved_skeleton(data, language, picture=True)
+    names = [name for name, _ in saved]
+    part = document.part
+    document_name = part.partname.lstrip("/")
+    rels_name = part.partname.rels_uri.lstrip("/")
+    text = dict(saved)[document_name].decode("utf-8")
+    marker = f'<w:bookmarkStart w:name="{_MARK}"/>'
+    before, after = text.split(marker)
+    start_tag = before[: before.index(">", before.index("<w:document")) + 1]
+    for prefix, uri in _BODY_NAMESPACES.items():
+        declared = re.search(rf'xmlns:{prefix}="([^"]*)"', start_tag)
+        if declared is None:
+            before = before.replace(start_tag, start_tag[:-1] + f' xmlns:{prefix}="{uri}">', 1)
+            start_tag = before[: before.index(">", before.index("<w:document")) + 1]
+        elif declared.group(1) != uri:
+            raise ReportError(
+                f"The report template's document binds the prefix {prefix!r} to {declared.group(1)}"
+                ": save it again in Word."
+            )
+    picture_names = [name for name, _ in with_picture]
+    image_at = next(i for i, name in enumerate(picture_names) if name not in names)
+    used = {p.partname.idx for p in part.package.image_parts}
+    free = tuple(n for n in range(1, len(used) + 8) if n not in used)
+    rel_ids = {
+        (rel.reltype, rel.target_ref, rel.is_external): rel.rId for rel in part.rels.values()
+    }
+    section = document.sections[-1]
+    headers = tuple(
+        (s.header.part.partname.lstrip("/"), s.header.is_linked_to_previous)
+        for s in document.sections
+    )
+    return _Skeleton(
+        entries=tuple(saved),
+        document=document_name,
+        before_body=before,
+        after_body=after,
+        rels=rels_name,
+        rels_xml=dict(saved)[rels_name].decode("utf-8"),
+        rel_ids=rel_ids,
+        core=part.package.part_related_by(RT.CORE_PROPERTIES).partname.lstrip("/"),
+        headers=headers,
+        content_types="[Content_Types].xml",
+        content_types_png=dict(with_picture)["[Content_Types].xml"],
+        image_at=image_at,
+        image_numbers=free,
+        ids=_style_ids(document),
+        names=frozenset(style.name for style in document.styles),
+        width=int(section.page_width - section.left_margin - section.right_margin),
+    )
+
+
+def _saved_skeleton(data: bytes, language: str, *, picture: bool):
+    """The template with an empty body (a marker where the body goes), as saved: its entries."""
+    document = _empty_document(data)
+    _ask_to_update_fields(document)
+    _set_language(document, language)
+    document.core_properties  # noqa: B018 (python-docx adds the part if the template lacks it)
     for section in document.sections:
-        for paragraph in section.header.paragraphs:
-            _set_title_field(paragraph, given.title)
+        section.header.paragraphs  # noqa: B018 (python-docx adds a header a section lacks)
+    body = document.element.body
+    marker = OxmlElement("w:bookmarkStart")
+    marker.set(qn("w:name"), _MARK)
+    end = body.find(qn("w:sectPr"))
+    if end is None:
+        body.append(marker)
+    else:
+        end.addprevious(marker)
+    if picture:
+        pixel = io.BytesIO()
+        PILImage.new("RGB", (1, 1)).save(pixel, format="png")
+        document.add_paragraph().add_run().add_picture(pixel)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    with zipfile.ZipFile(buffer) as package:
+        return [(name, package.read(name)) for name in package.namelist()], document

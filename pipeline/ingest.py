@@ -269,6 +269,12 @@ def codes_in_name(name: str, codes: Collection[str]) -> list[str]:
 # --- the file: bytes, type, encryption, package safety ------------------------------------------
 
 
+def unforeseen(path: Path, exc: Exception) -> Problem:
+    """E002 for a file that tripped a bug nobody has seen yet: the file is rejected as damaged
+    (with what went wrong) and the batch goes on."""
+    return Code.E002.problem(file=Path(path).name, detail=f"unexpected {type(exc).__name__}: {exc}")
+
+
 def _reject(file: str, rule: Code, /, **values: object) -> _Rejected:
     return _Rejected([rule.problem(file=file, **values)])
 

@@ -33,7 +33,6 @@ from pipeline import (
     ingest,
     manifest,
     marks,
-    problems,
     report,
     rules,
     scoring,
@@ -481,8 +480,7 @@ def _check_one(path: Path, members: pd.DataFrame, options: dict) -> tuple:
     try:
         return validate.check_file(path, members, **options)
     except Exception as exc:
-        detail = f"unexpected {type(exc).__name__}: {exc}"
-        return None, [problems.Code.E002.problem(file=Path(path).name, detail=detail)]
+        return None, [ingest.unforeseen(path, exc)]
 
 
 def _most_common_year(checked: list) -> str | None:

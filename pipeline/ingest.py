@@ -28,7 +28,7 @@ import warnings
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,34 +67,25 @@ _FUZZY_CUTOFF = 0.85
 _REMEMBERED_LENGTH = 400
 
 
-@functools.lru_cache(maxsize=16384, typed=True)
-def _clean_remembered(value: object) -> str:
-    return normalise.clean_text(value)
+def _remembering(function: Callable[[object], str]) -> Callable[[object], str]:
+    """`function`, its results remembered for short values (a longer one, or one that cannot be
+    a key, none of calamine's or openpyxl's, is worked out each time)."""
+    remembered = functools.lru_cache(maxsize=16384, typed=True)(function)
+
+    @functools.wraps(function)
+    def call(value: object) -> str:
+        if isinstance(value, str) and len(value) > _REMEMBERED_LENGTH:
+            return function(value)
+        try:
+            return remembered(value)
+        except TypeError:
+            return function(value)
+
+    return call
 
 
-@functools.lru_cache(maxsize=16384, typed=True)
-def _fold_remembered(value: object) -> str:
-    return normalise.fold(value)
-
-
-def _clean(value: object) -> str:
-    """`normalise.clean_text`, remembered for short values."""
-    if isinstance(value, str) and len(value) > _REMEMBERED_LENGTH:
-        return normalise.clean_text(value)
-    try:
-        return _clean_remembered(value)
-    except TypeError:  # a value that cannot be a key (none of calamine's or openpyxl's)
-        return normalise.clean_text(value)
-
-
-def _fold(value: object) -> str:
-    """`normalise.fold`, remembered for short values."""
-    if isinstance(value, str) and len(value) > _REMEMBERED_LENGTH:
-        return normalise.fold(value)
-    try:
-        return _fold_remembered(value)
-    except TypeError:
-        return normalise.fold(value)
+_clean = _remembering(normalise.clean_text)
+_fold = _remembering(normalise.fold)
 
 
 #: The most rows and columns read from one sheet. The workbook has about a hundred rows per sheet

@@ -224,6 +224,38 @@ def run(
             outputs["pdf"] = []
         kept: list[manifest.Outcome] = []
 
+        clock = time.perf_counter()
+        if pool is not None:
+            pool.shutdown()
+        pool = _process_pool(workers, len(batch.returns))
+        bench_inputs = {
+            "members": members,
+            "returns_log": batch.log,
+            "scores": scores,
+            "responses": batch.responses,
+            "objectives": batch.objectives,
+            "framework": framework,
+            "year": run_year,
+            "generated": generated,
+            "demo": demo,
+            "progress": since,
+        }
+        # The benchmark's two editions go to the workers first (each a worker's job), the
+        # reports after them; this process writes the feedback meanwhile.
+        built = (
+            {}
+            if pool is None
+            else {
+                edition: pool.submit(
+                    _prebuilt_benchmark,
+                    out_dir / f"{output_files.TEMP_PREFIX}benchmark-{edition}.xlsx",
+                    edition=edition,
+                    **bench_inputs,
+                )
+                for edition in benchmark.EDITIONS
+            }
+        )
+
         def other_outputs() -> None:
             """Feedback, summary, benchmark and record: written while the pool renders reports."""
             clock = time.perf_counter()
@@ -269,37 +301,6 @@ def run(
                 generated=generated,
             )
 
-        clock = time.perf_counter()
-        if pool is not None:
-            pool.shutdown()
-        pool = _process_pool(workers, len(batch.returns))
-        bench_inputs = {
-            "members": members,
-            "returns_log": batch.log,
-            "scores": scores,
-            "responses": batch.responses,
-            "objectives": batch.objectives,
-            "framework": framework,
-            "year": run_year,
-            "generated": generated,
-            "demo": demo,
-            "progress": since,
-        }
-        # The benchmark's two editions go to the workers first (each a worker's job), the
-        # reports after them; this process writes the feedback meanwhile.
-        built = (
-            {}
-            if pool is None
-            else {
-                edition: pool.submit(
-                    _prebuilt_benchmark,
-                    out_dir / f"{output_files.TEMP_PREFIX}benchmark-{edition}.xlsx",
-                    edition=edition,
-                    **bench_inputs,
-                )
-                for edition in benchmark.EDITIONS
-            }
-        )
         progress("reports", 0, len(batch.returns))
         outcomes, published = publish.write_reports_and_pages(
             batch.returns,

@@ -152,7 +152,9 @@ def render_jobs(
     welsh: Collection[str] = (),
 ) -> list[RenderJob]:
     """One job per report, in file order: what every writer (Word, web page) renders from. A
-    member in `welsh` has two, Welsh then English, each naming the other as its counterpart."""
+    member in `welsh` has two, Welsh then English, each naming the other as its counterpart.
+    `out_dir`, where the jobs' files go, is made if it is not there."""
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
     by_code = {row["code"]: row for row in members.to_dict("records")}
     several = scores.themes["opcc_code"].nunique() > 1
     standings = national_figures.standings(scores.themes) if several else {}
@@ -251,7 +253,6 @@ def write_reports(
     """
     out_dir = Path(out_dir)
     word.template_bytes(template)  # fail before any report if the template is unusable
-    out_dir.mkdir(parents=True, exist_ok=True)
     jobs = render_jobs(
         returns,
         scores,
@@ -265,10 +266,7 @@ def write_reports(
         appendix=appendix,
         welsh=welsh,
     )
-    if executor is None:
-        rendered = [render_report(job) for job in jobs]
-    else:
-        rendered = list(executor.map(render_report, jobs))
+    rendered = list((map if executor is None else executor.map)(render_report, jobs))
     placed = [
         (job, job.name, path, prompts) for job, (path, prompts) in zip(jobs, rendered, strict=True)
     ]

@@ -103,7 +103,6 @@ def write_reports_and_pages(
     `executor` renders them (without one, after), so that other work overlaps theirs."""
     out_dir = Path(out_dir)
     word.template_bytes(template)  # fail before any report if the template is unusable
-    out_dir.mkdir(parents=True, exist_ok=True)
     jobs = render_jobs(
         returns,
         scores,
@@ -186,7 +185,6 @@ def write_html_reports(
     page (`-cy.html`, `-en.html`), as their Word reports.
     """
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     jobs = render_jobs(
         returns,
         scores,
@@ -201,10 +199,7 @@ def write_html_reports(
         welsh=welsh,
     )
     render = functools.partial(render_page, language=language)
-    if executor is None:
-        rendered = [render(job) for job in jobs]
-    else:
-        rendered = list(executor.map(render, jobs))
+    rendered = list((map if executor is None else executor.map)(render, jobs))
     placed = [
         (job, html.html_name(job.name), path, ()) for job, path in zip(jobs, rendered, strict=True)
     ]

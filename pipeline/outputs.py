@@ -17,7 +17,8 @@ import sys
 import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+import zlib
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -227,21 +228,63 @@ class _FixedTimes(zipfile.ZipFile):
     (no second pass to rewrite the times)."""
 
     def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None) -> None:
-        name = getattr(zinfo_or_arcname, "filename", zinfo_or_arcname)
-        fixed = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
-        fixed.compress_type = zipfile.ZIP_DEFLATED
-        fixed.external_attr = 0o600 << 16
-        super().writestr(fixed, data)
+        super().writestr(
+            _fixed_entry(getattr(zinfo_or_arcname, "filename", zinfo_or_arcname)), data
+        )
 
     def write(self, filename, arcname=None, compress_type=None, compresslevel=None) -> None:
         self.writestr(arcname or Path(filename).name, Path(filename).read_bytes())
 
+    def write_deflated(self, name: str, data: bytes, deflated: bytes, crc: int) -> None:
+        """Add an entry already deflated, with the bytes `writestr` would give it."""
+        entry = _fixed_entry(name)
+        entry.file_size, entry.compress_size, entry.CRC = len(data), len(deflated), crc
+        entry.flag_bits = 0
+        self.fp.seek(self.start_dir)
+        entry.header_offset = self.fp.tell()
+        self._writecheck(entry)
+        self._didModify = True
+        self.fp.write(entry.FileHeader(False))
+        self.fp.write(deflated)
+        self.start_dir = self.fp.tell()
+        self.filelist.append(entry)
+        self.NameToInfo[name] = entry
 
-def office_zip(entries: Iterable[tuple[str, bytes]]) -> bytes:
+
+def _fixed_entry(name: str) -> zipfile.ZipInfo:
+    fixed = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
+    fixed.compress_type = zipfile.ZIP_DEFLATED
+    fixed.external_attr = 0o600 << 16
+    return fixed
+
+
+#: (name, data) -> (deflated data, CRC) of the entries every report of a batch shares (its
+#: template's styles, theme, fonts): deflated once, not once per report.
+_DEFLATED: dict[tuple[str, bytes], tuple[bytes, int]] = {}
+_DEFLATED_ENTRIES = 64
+
+
+def _deflated(name: str, data: bytes) -> tuple[bytes, int]:
+    key = (name, data)
+    found = _DEFLATED.get(key)
+    if found is None:
+        compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+        found = compressor.compress(data) + compressor.flush(), zlib.crc32(data)
+        if len(_DEFLATED) >= _DEFLATED_ENTRIES:
+            _DEFLATED.pop(next(iter(_DEFLATED)))
+        _DEFLATED[key] = found
+    return found
+
+
+def office_zip(entries: Iterable[tuple[str, bytes]], *, unchanging: Collection[str] = ()) -> bytes:
     """The bytes of an Office file (a zip) holding these (name, data) entries in this order,
-    repeatable: fixed times, deflated."""
+    repeatable: fixed times, deflated. The entries named in `unchanging` are the same in every
+    file the caller makes: each is deflated once and the result re-used (same bytes)."""
     buffer = io.BytesIO()
     with _FixedTimes(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in entries:
-            archive.writestr(name, data)
+            if name in unchanging and len(data) * 1.05 < zipfile.ZIP64_LIMIT:
+                archive.write_deflated(name, data, *_deflated(name, data))
+            else:
+                archive.writestr(name, data)
     return buffer.getvalue()

@@ -9,6 +9,7 @@ so that nobody publishes one by mistake.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import re
@@ -616,6 +617,12 @@ class _Skeleton:
     names: frozenset[str]
     width: int
 
+    @functools.cached_property
+    def unchanging(self) -> frozenset[str]:
+        """The entries no report changes (styles, theme, fonts...): deflated once a batch."""
+        varying = {self.document, self.rels, self.core, self.content_types}
+        return frozenset(name for name, _ in self.entries) - varying - dict(self.headers).keys()
+
     def relationships(self) -> _Relationships:
         return _Relationships(self)
 
@@ -646,7 +653,7 @@ class _Skeleton:
             replaced[self.content_types] = self.content_types_png
         entries = [(name, replaced.get(name, data)) for name, data in self.entries]
         entries[self.image_at : self.image_at] = images
-        return outputs.office_zip(entries)
+        return outputs.office_zip(entries, unchanging=self.unchanging - replaced.keys())
 
 
 class _Relationships:
@@ -696,8 +703,13 @@ class _Relationships:
 
 
 def prepare(data: bytes, language: str) -> None:
-    """Build the skeleton of the template `data` in `language` (a tag such as en-GB) now."""
-    _skeleton(data, language)
+    """Build the skeleton of the template `data` in `language` (a tag such as en-GB) now, its
+    unchanging entries deflated."""
+    skeleton = _skeleton(data, language)
+    outputs.office_zip(
+        [entry for entry in skeleton.entries if entry[0] in skeleton.unchanging],
+        unchanging=skeleton.unchanging,
+    )
 
 
 @lru_cache(maxsize=8)

@@ -17,11 +17,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # The test modules run on every core (pytest-xdist), each module on one worker so that its
-# fixtures are built once; `.venv/bin/pytest tests/test_x.py` runs one module on its own.
+# fixtures are built once, the slowest first (tests/conftest.py); `.venv/bin/pytest
+# tests/test_x.py` runs one module on its own.
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -n auto --dist loadfile
+	$(BIN)/pytest -n auto --dist loadfile --no-loadscope-reorder
 
 lint: install
 	$(BIN)/ruff check .

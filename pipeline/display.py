@@ -242,16 +242,6 @@ def relative(path: Path | str) -> str:
         return str(path)
 
 
-def fit(text: str, width: int) -> str:
-    """`text` cut in the middle to `width` characters ("kent-equality-re…2025-26.docx"), so that
-    a long file name keeps its start (whose it is) and its end (what it is)."""
-    if len(text) <= width:
-        return text
-    width = max(width, 9)
-    head = (width - 1) // 2
-    return f"{text[:head]}\u2026{text[len(text) - (width - 1 - head) :]}"
-
-
 def print_warning_counts(out: Console, result) -> None:
     """The warnings of the batch by code: how many of each, and what the code means."""
     from pipeline.problems import WARNING, Code
@@ -296,10 +286,9 @@ def next_steps(result, width: int = 80) -> list[str]:
             end = f" to {who}" + (f" ({contacts[code]})" if code in contacts else "")
             emails.append((path, end))
     if emails:
-        folder = relative(emails[0][0].parent)
-        lines.append(f"Email each feedback file in {fit(folder, width - 28)}/:")
+        lines.append(f"Email each feedback file in {relative(emails[0][0].parent)}/:")
         for path, end in emails:
-            lines.append("  " + fit(path.name, width - 2 - len(end)) + end)
+            lines.extend(_name_then(path.name, end, width))
     if result.missing_members:
         lines.append("Chase (no return): " + ", ".join(result.missing_members))
     kept = [
@@ -308,13 +297,19 @@ def next_steps(result, width: int = 80) -> list[str]:
         if outcome.status == "kept-edited"
     ]
     for folder in sorted({new.parent for new in kept}):
-        lines.append(f"Merge your edits, in {fit(relative(folder), width - 22)}/:")
+        lines.append(f"Merge your edits, in {relative(folder)}/:")
         for new in sorted(p for p in kept if p.parent == folder):
             mine = re.sub(r"\.new(-\d+)?(?=\.[^.]+$)", "", new.name)
-            name = fit(new.name, max(width // 2, width - 28 - len(mine)))
-            room = width - 2 - len(name) - len(" (your edited  was kept)")
-            lines.append(f"  {name} (your edited {fit(mine, room)} was kept)")
+            lines.extend(_name_then(new.name, f" (your edited {mine} was kept)", width))
     return lines
+
+
+def _name_then(name: str, rest: str, width: int) -> list[str]:
+    """A file name and what to do with it: on one line when it fits, else the rest on a line of
+    its own. File names are never cut: the person types or pastes them whole."""
+    if 2 + len(name) + len(rest) <= width:
+        return [f"  {name}{rest}"]
+    return [f"  {name}", f"   {rest}"]
 
 
 def print_next_steps(out: Console, result) -> None:

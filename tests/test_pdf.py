@@ -66,6 +66,14 @@ def test_every_report_gets_a_tagged_pdf_with_headings_and_its_language(run_with_
     assert re.search(r"^Tagged:\s+yes", info, re.M)
 
 
+def test_the_demo_makes_pdfs_of_this_year_alone(run_with_pdf):
+    """The year before is run for its record, which the progress since then is taken from."""
+    earlier = run_with_pdf.out_dir.parent / "demo-2024-25"
+    assert run_with_pdf.progress is not None and run_with_pdf.progress.previous_year == "2024-25"
+    assert sorted((earlier / "reports").glob("*.docx"))
+    assert not sorted(earlier.rglob("*.pdf"))
+
+
 def test_the_contents_page_shows_page_numbers(run_with_pdf):
     path = sorted(run_with_pdf.outputs["pdf"])[0]
     text = "\n".join(page.extract_text() for page in pypdf.PdfReader(path).pages[1:4])

@@ -89,6 +89,8 @@ def run_demo(
                 demo=True,
                 **{
                     **options,
+                    # Last year is there for its record (progress since then): no PDFs of it.
+                    "pdf": False,
                     "progress": lambda step, done, total: progress(
                         f"{step} {earlier.year}", done, total
                     ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import pandas as pd
@@ -17,13 +18,15 @@ _SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f]")
 
 def plain(value: object) -> str:
     """A value from a return as display text, trimmed: blank for missing, dates '1 April 2026'."""
+    if type(value) is str:  # most values, and most of them repeated from report to report
+        return _plain_str(value)
     return text(value).strip()
 
 
 def text(value: object) -> str:
     """A value as display text, untrimmed, without characters no document can hold."""
     if type(value) is str:  # most values: spare them the checks below
-        return INVALID_XML.sub("", value)
+        return _text_str(value)
     if value is None or value is pd.NaT:
         return ""
     if isinstance(value, float) and math.isnan(value):
@@ -33,6 +36,16 @@ def text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return INVALID_XML.sub("", str(value))
+
+
+@lru_cache(maxsize=16384)
+def _text_str(value: str) -> str:
+    return INVALID_XML.sub("", value)
+
+
+@lru_cache(maxsize=16384)
+def _plain_str(value: str) -> str:
+    return INVALID_XML.sub("", value).strip()
 
 
 def web_address(value: str) -> str | None:

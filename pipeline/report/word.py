@@ -9,13 +9,12 @@ so that nobody publishes one by mistake.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import io
 import re
 import zipfile
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -455,6 +454,7 @@ def _fits_a_page(cells: tuple[model.Cell, ...], twips: list[int]) -> bool:
     return True
 
 
+@lru_cache(maxsize=16384)
 def _attr(text: object) -> str:
     """An attribute value of a table's XML, as parsing and writing it again leaves it: line
     breaks and tabs become spaces (XML's attribute-value normalisation)."""
@@ -467,6 +467,7 @@ def proofing_language(lang: str) -> str:
     return lang if "-" in lang else f"{lang}-GB"
 
 
+@lru_cache(maxsize=16384)
 def _run_xml(text: str, style_id: str | None = None, lang: str | None = None) -> str:
     """A run holding `text` as plain text: escaped, line breaks and tabs as Word's own marks;
     `lang` marks the run's proofing language when it is not the document's."""
@@ -617,7 +618,7 @@ class _Skeleton:
     names: frozenset[str]
     width: int
 
-    @functools.cached_property
+    @cached_property
     def unchanging(self) -> frozenset[str]:
         """The entries no report changes (styles, theme, fonts...): deflated once a batch."""
         varying = {self.document, self.rels, self.core, self.content_types}

@@ -309,7 +309,7 @@ def _name_then(name: str, rest: str, width: int) -> list[str]:
     its own. File names are never cut: the person types or pastes them whole."""
     if 2 + len(name) + len(rest) <= width:
         return [f"  {name}{rest}"]
-    return [f"  {name}", f"   {rest}"]
+    return [f"  {name}", f"    {rest.strip()}"]
 
 
 def print_next_steps(out: Console, result) -> None:

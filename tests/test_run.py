@@ -474,5 +474,5 @@ def test_the_summary_says_what_to_do_next_in_80_columns(make_workbook, tmp_path,
     # name is ever cut, since the person types or pastes it whole.
     assert lines[at + 1 : at + 3] == [
         "    essex-equality-report-2025-26.new.docx",
-        "     (your edited essex-equality-report-2025-26.docx was kept)",
+        "      (your edited essex-equality-report-2025-26.docx was kept)",
     ]

@@ -179,6 +179,8 @@ class Scores:
 
     def for_opcc(self, code: str) -> Scores:
         """The same frames holding only one OPCC's rows."""
+        if all((getattr(self, item.name)["opcc_code"] == code).all() for item in fields(self)):
+            return self  # already one OPCC's (as `by_opcc` gives them): nothing to filter
         return Scores(
             **{
                 item.name: _only(getattr(self, item.name), code).reset_index(drop=True)

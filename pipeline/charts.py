@@ -150,8 +150,10 @@ def _indexed(image: Image.Image) -> Image.Image:
 
 
 def _png(image: Image.Image) -> bytes:
+    """The picture as PNG, deflated at level 3: twice as quick to write as the default (6),
+    for an eighth more bytes, in a report written for every member."""
     buffer = io.BytesIO()
-    image.save(buffer, format="png")
+    image.save(buffer, format="png", compress_level=3)
     return buffer.getvalue()
 
 

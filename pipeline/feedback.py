@@ -12,7 +12,8 @@ import copy
 import datetime as dt
 import functools
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -106,17 +107,17 @@ def write_feedback(batch: Batch, out_dir: Path, *, demo: bool = False) -> list[P
 
 def feedback_jobs(batch: Batch, *, demo: bool = False) -> list[tuple[str, Callable[[Path], Path]]]:
     """(file name, write(path)) for every feedback workbook, so that a caller can decide where
-    each lands (the batch keeps an edited one, as it keeps edited reports)."""
+    each lands (the batch keeps an edited one, as it keeps edited reports). Each write is a
+    `FeedbackJob`'s: it pickles, so a process pool can run it."""
+    names = feedback_names(batch.log, batch.problems)
+    if not names:
+        return []  # a clean batch builds no template
     log = batch.log.set_index("file", drop=False)
+    template = _template_parts()
     jobs = []
-    for file, name in feedback_names(batch.log, batch.problems).items():
-        problems = batch.problems_of(file)
-        entry = log.loc[file]
-
-        def write(target: Path, entry=entry, problems=problems) -> Path:
-            return _write_one(entry, problems, target, demo)
-
-        jobs.append((marks.demo_name(name) if demo else name, write))
+    for file, name in names.items():
+        job = FeedbackJob(log.loc[file].to_dict(), tuple(batch.problems_of(file)), demo, template)
+        jobs.append((marks.demo_name(name) if demo else name, job.write))
     return jobs
 
 
@@ -152,61 +153,108 @@ def feedback_names(log: pd.DataFrame, problems: pd.DataFrame | None = None) -> d
     return {file: FEEDBACK_NAME.format(name=names[file]) for file in sorted(names)}
 
 
-def _write_one(entry: pd.Series, problems: list[Problem], target: Path, demo: bool = False) -> Path:
-    book = ingest.load_for_editing(Path(entry["path"]))
-    if book is not None:
-        _defuse(book)
-        _rebuild_from_template(book)
-        _keep_readable_images(book)
-        for problem in problems:
-            _mark(book, problem)
-        _feedback_sheet(book, entry, problems, True)
-        if demo:
+@dataclass(frozen=True)
+class SheetParts:
+    """A generated sheet's formulas outside its cells: names, conditional formats, validations
+    and print titles."""
+
+    defined_names: DefinedNameDict
+    conditional_formatting: ConditionalFormattingList
+    data_validations: DataValidationList
+    print_area: object
+    print_rows: object
+    print_cols: object
+
+
+@dataclass(frozen=True)
+class TemplateParts:
+    """What a feedback copy may keep of the generated workbook (the same for every member and
+    year): the formulas of its cells, its defined names and each sheet's parts. Read once from a
+    built workbook, which is then dropped; a job carries them to a worker, which then builds
+    no workbook of its own."""
+
+    formulas: frozenset[str]
+    defined_names: DefinedNameDict
+    sheets: dict[str, SheetParts]
+
+
+@dataclass(frozen=True)
+class FeedbackJob:
+    """One feedback workbook, as plain data (the file's log entry, its problems, the template's
+    parts), so that `write` runs the same in this process or, pickled, in a worker."""
+
+    entry: dict[str, object]
+    problems: tuple[Problem, ...]
+    demo: bool
+    template: TemplateParts
+
+    def write(self, target: Path) -> Path:
+        """The copy of the OPCC's workbook, defused and marked, with the Feedback sheet first;
+        the Feedback sheet alone when the return cannot be opened or the copy saved."""
+        entry, problems = self.entry, list(self.problems)
+        book = ingest.load_for_editing(Path(entry["path"]))
+        if book is not None:
+            _defuse(book, self.template.formulas)
+            _rebuild_from_template(book, self.template)
+            _keep_readable_images(book)
+            for problem in problems:
+                _mark(book, problem)
+            _feedback_sheet(book, entry, problems, True)
+            if self.demo:
+                marks.mark_workbook(book, titled=book.sheetnames[:1])
+            try:
+                return save_book(book, target)
+            except OSError:
+                raise  # the disk, not the return: the run must hear of it
+            except Exception:  # a copy openpyxl cannot save gets the listing alone
+                pass
+        book = _new_book()
+        _feedback_sheet(book, entry, problems, False)
+        if self.demo:
             marks.mark_workbook(book, titled=book.sheetnames[:1])
-        try:
-            return save_book(book, target)
-        except OSError:
-            raise  # the disk, not the return: the run must hear of it
-        except Exception:  # a copy openpyxl cannot save gets the listing alone
-            pass
-    book = _new_book()
-    _feedback_sheet(book, entry, problems, False)
-    if demo:
-        marks.mark_workbook(book, titled=book.sheetnames[:1])
-    return save_book(book, target)
+        return save_book(book, target)
 
 
 @functools.cache
-def _template_book() -> Workbook:
-    """The generated workbook (its formulas, names and rules are the same for every member)."""
+def _template_parts() -> TemplateParts:
+    """The generated workbook's parts, read from one built for the first member (its formulas,
+    names and rules are the same for every member and year)."""
     member = load_members().iloc[0].to_dict()
-    return workbook.build_workbook(member, "2025-26", framework.load(), generated=_STAMP.date())
-
-
-@functools.cache
-def _template_formulas() -> frozenset[str]:
-    """Every formula the generated workbook holds (the same for every member and year)."""
-    return frozenset(
-        cell.value
-        for ws in _template_book().worksheets
-        for row in ws.iter_rows()
-        for cell in row
-        if cell.data_type == "f"
+    book = workbook.build_workbook(member, "2025-26", framework.load(), generated=_STAMP.date())
+    return TemplateParts(
+        formulas=frozenset(
+            cell.value
+            for ws in book.worksheets
+            for cell in ws._cells.values()
+            if cell.data_type == "f"
+        ),
+        defined_names=book.defined_names,
+        sheets={
+            ws.title: SheetParts(
+                ws.defined_names,
+                ws.conditional_formatting,
+                ws.data_validations,
+                ws._print_area,
+                ws._print_rows,
+                ws._print_cols,
+            )
+            for ws in book.worksheets
+        },
     )
 
 
-def _rebuild_from_template(book: Workbook) -> None:
+def _rebuild_from_template(book: Workbook, template: TemplateParts) -> None:
     """Defined names, conditional formats, data validations and print areas are formulas too:
     the copy gets the template's own, sheet by sheet, and never the return's (a name such as
-    `cmd|'/C calc'!A0` or `_xlnm.Auto_Open`, a WEBSERVICE validation, a rule calling out)."""
-    template = _template_book()
+    `cmd|'/C calc'!A0` or `_xlnm.Auto_Open`, a WEBSERVICE validation, a rule calling out).
+    Copies, because saving a workbook writes into them (a rule's style number)."""
     book.defined_names = DefinedNameDict()
     for name, defined in template.defined_names.items():
         sheets = {title for title, _ in defined.destinations}
         if sheets and sheets <= set(book.sheetnames):
             book.defined_names[name] = copy.deepcopy(defined)
     for ws in book.worksheets:
-        ours = template[ws.title] if ws.title in template.sheetnames else None
+        ours = template.sheets.get(ws.title)
         ws.defined_names = DefinedNameDict()
         if ours is None:
             ws.conditional_formatting = ConditionalFormattingList()
@@ -217,8 +265,8 @@ def _rebuild_from_template(book: Workbook) -> None:
         ws.defined_names = copy.deepcopy(ours.defined_names)
         ws.conditional_formatting = copy.deepcopy(ours.conditional_formatting)
         ws.data_validations = copy.deepcopy(ours.data_validations)
-        ws._print_area = copy.deepcopy(ours._print_area)
-        ws._print_rows, ws._print_cols = ours._print_rows, ours._print_cols
+        ws._print_area = copy.deepcopy(ours.print_area)
+        ws._print_rows, ws._print_cols = ours.print_rows, ours.print_cols
 
 
 def _keep_readable_images(book: Workbook) -> None:
@@ -238,13 +286,12 @@ def _keep_readable_images(book: Workbook) -> None:
         ws._images = kept
 
 
-def _defuse(book: Workbook) -> None:
+def _defuse(book: Workbook, ours: frozenset[str]) -> None:
     """The copy keeps only the template's own formulas and web links: a formula or link the
     OPCC typed (=HYPERLINK, a DDE call, a file: link) comes back as the text they typed.
 
     Only the cells that exist are visited: iterating the sheet's range would create every cell
     up to one typed in the last row and column (billions of them)."""
-    ours = _template_formulas()
     for ws in book.worksheets:
         for cell in list(ws._cells.values()):
             if cell.data_type == "f" and not (isinstance(cell.value, str) and cell.value in ours):
@@ -283,7 +330,7 @@ def _mark(book: Workbook, problem: Problem) -> None:
 
 
 def _feedback_sheet(
-    book: Workbook, entry: pd.Series, problems: list[Problem], copied: bool
+    book: Workbook, entry: Mapping[str, object], problems: list[Problem], copied: bool
 ) -> None:
     title = FEEDBACK_SHEET
     while title in book.sheetnames:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 import re
 
 import pytest
@@ -198,6 +199,23 @@ def test_the_same_batch_gives_the_same_bytes(batch, tmp_path):
     assert [p.name for p in first] == [p.name for p in second]
     for a, b in zip(first, second, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name
+
+
+def test_a_feedback_job_pickles_and_writes_the_same_bytes_elsewhere(batch, tmp_path):
+    """A run hands the jobs to its worker processes: a job pickled and restored writes the very
+    file the job writes here, and needs no template of its own (a worker builds no workbook)."""
+    jobs = feedback.feedback_jobs(batch, demo=True)
+    names = feedback.feedback_names(batch.log, batch.problems).values()
+    assert [name for name, _ in jobs] == [name.replace(".xlsx", "-DEMO.xlsx") for name in names]
+    restored = [(name, pickle.loads(pickle.dumps(write))) for name, write in jobs]
+    feedback._template_parts.cache_clear()  # as in a fresh worker
+    for (name, write), (_, copy) in zip(jobs, restored, strict=True):
+        here = write(tmp_path / "here" / name)
+        there = copy(tmp_path / "there" / name)
+        assert there.read_bytes() == here.read_bytes(), name
+    assert feedback._template_parts.cache_info().currsize == 0
+    copied = load_workbook(tmp_path / "there" / "surrey-feedback-DEMO.xlsx")
+    assert {FEEDBACK_SHEET, layout.PROFILE_SHEET} <= set(copied.sheetnames)  # a marked copy
 
 
 @needs_libreoffice

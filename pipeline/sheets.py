@@ -14,6 +14,7 @@ import textwrap
 import zipfile
 import zlib
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 import pandas as pd
 from openpyxl import Workbook
@@ -78,10 +79,15 @@ def lines(texts: Iterable[tuple[str, float]], chars_per_unit: float = 1.1) -> in
     """
     most = 1
     for value, width in texts:
-        per_line = max(int(width * chars_per_unit), 1)
-        wrapped = sum(len(textwrap.wrap(part, per_line)) or 1 for part in str(value).split("\n"))
-        most = max(most, wrapped)
+        most = max(most, _wrapped_lines(str(value), max(int(width * chars_per_unit), 1)))
     return most
+
+
+@lru_cache(maxsize=32768)
+def _wrapped_lines(value: str, per_line: int) -> int:
+    """Lines of `value` wrapped at `per_line` characters: the same texts (the framework's, the
+    members' names) come back in every table and every edition."""
+    return sum(len(textwrap.wrap(part, per_line)) or 1 for part in value.split("\n"))
 
 
 def row_height(

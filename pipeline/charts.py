@@ -9,21 +9,28 @@ chart costs a few hundredths of a second rather than a quarter of one.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
+import os
+import tempfile
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.patches import Patch
 from PIL import Image, ImageDraw
 
 from pipeline import i18n
 from pipeline.vocabulary import LEVEL_FILLS, LEVEL_LADDER
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 DPI = 200
 WIDTH_INCHES = 6.2
@@ -241,6 +248,15 @@ def _draw_frame(
 
 @lru_cache(maxsize=8)
 def _levels_frame(numbers: tuple[int, ...], titles: tuple[str, ...], axis: str) -> _Frame:
+    return _stored("levels", [numbers, titles, axis], lambda: _draw_levels(numbers, titles, axis))
+
+
+def _draw_levels(numbers: tuple[int, ...], titles: tuple[str, ...], axis: str) -> _Frame:
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
     labels = _labels(numbers, titles)
     with matplotlib.rc_context(_STYLE):
         figure = Figure(figsize=(WIDTH_INCHES, 0.36 * len(labels) + 1.4), dpi=DPI)
@@ -330,6 +346,21 @@ def _render_movement(
 def _movement_frame(
     numbers: tuple[int, ...], titles: tuple[str, ...], before: str, axis: str, now_label: str
 ) -> _Frame:
+    return _stored(
+        "movement",
+        [numbers, titles, before, axis, now_label],
+        lambda: _draw_movement(numbers, titles, before, axis, now_label),
+    )
+
+
+def _draw_movement(
+    numbers: tuple[int, ...], titles: tuple[str, ...], before: str, axis: str, now_label: str
+) -> _Frame:
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
     labels = _labels(numbers, titles)
     height = 0.38
     with matplotlib.rc_context(_STYLE):
@@ -344,3 +375,108 @@ def _movement_frame(
         ]
         centres = [c for p in positions for c in (p - height / 2, p + height / 2)]
         return _draw_frame(figure, axes, centres, height, legend, axis)
+
+
+# --- the frames kept on disk -------------------------------------------------------------------
+
+#: Where drawn frames are kept between runs; empty: keep none (every process draws its own).
+CACHE_VARIABLE = "EQUALITY_CACHE_DIR"
+
+
+def cache_folder() -> Path | None:
+    """The folder the chart frames are kept in: $EQUALITY_CACHE_DIR/charts, else the user's
+    cache folder ($XDG_CACHE_HOME or ~/.cache)/equality/charts; None when the variable is set
+    empty."""
+    chosen = os.environ.get(CACHE_VARIABLE)
+    if chosen is not None:
+        return Path(chosen) / "charts" if chosen.strip() else None
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "equality" / "charts"
+
+
+def _stored(kind: str, parts: list, draw: Callable[[], _Frame]) -> _Frame:
+    """The frame `draw` makes, kept on disk after the first time, so that a run does not start
+    matplotlib (about a second to import, half a second a frame) to draw what an earlier one
+    drew. Kept as a PNG and its geometry in JSON, never a pickle: a file in the cache folder can
+    only ever be a picture. A file that cannot be read is drawn again; one that cannot be
+    written is left unwritten."""
+    folder = cache_folder()
+    if folder is None:
+        return draw()
+    key = json.dumps([kind, parts, DPI, WIDTH_INCHES, _STYLE, _versions()], ensure_ascii=True)
+    name = f"{kind}-{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+    found = _read_frame(folder, name, key)
+    if found is not None:
+        return found
+    frame = draw()
+    _write_frame(folder, name, key, frame)
+    return frame
+
+
+@lru_cache(maxsize=1)
+def _versions() -> list[str]:
+    """What draws the frames: matplotlib's and Pillow's versions (read without importing
+    matplotlib) and this module's own code, so that a changed drawing is never taken from an
+    earlier one's files."""
+    code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    return [metadata.version("matplotlib"), metadata.version("pillow"), code]
+
+
+def _read_frame(folder: Path, name: str, key: str) -> _Frame | None:
+    try:
+        about = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
+        if about["key"] != key:
+            return None
+        with Image.open(folder / f"{name}.png", formats=["PNG"]) as stored:
+            stored.load()
+            if stored.mode != about["mode"] or list(stored.size) != about["size"]:
+                return None
+            if stored.mode == "P":  # built as `_indexed` builds it, so it draws the same
+                background = Image.frombytes("P", stored.size, stored.tobytes())
+                background.putpalette(about["palette"])
+            else:
+                background = stored.convert("RGB")
+        return _Frame(
+            background=background,
+            rows=tuple((int(top), int(bottom)) for top, bottom in about["rows"]),
+            x0=float(about["x0"]),
+            per_unit=float(about["per_unit"]),
+            spine=tuple(int(v) for v in about["spine"]),
+            edge=int(about["edge"]),
+        )
+    except Exception:  # missing, half written, damaged, another version's: draw it again
+        return None
+
+
+def _write_frame(folder: Path, name: str, key: str, frame: _Frame) -> None:
+    """The picture, then its geometry (which names the picture's key): a reader that finds the
+    geometry finds the whole picture, whichever process wrote it."""
+    image = frame.background
+    about = {
+        "key": key,
+        "mode": image.mode,
+        "size": list(image.size),
+        "palette": image.getpalette() if image.mode == "P" else None,
+        "rows": [list(row) for row in frame.rows],
+        "x0": frame.x0,
+        "per_unit": frame.per_unit,
+        "spine": list(frame.spine),
+        "edge": frame.edge,
+    }
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        _replace(folder / f"{name}.png", _png(image))
+        _replace(folder / f"{name}.json", json.dumps(about).encode("utf-8"))
+    except OSError:
+        pass  # a cache that cannot be written is no cache: the chart is drawn next time
+
+
+def _replace(path: Path, data: bytes) -> None:
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from helpers import GENERATED
 
-from pipeline import framework, members, workbook
+from pipeline import charts, framework, members, workbook
 
 #: The modules that take longest (their fixtures run whole batches, or LibreOffice), longest
 #: first. `make test` hands whole modules to its workers in collection order
@@ -33,6 +34,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run the slowest modules first (see SLOWEST_FIRST); the others keep their order."""
     rank = {name: place for place, name in enumerate(SLOWEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.stem, len(rank)))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def chart_frames(tmp_path_factory) -> Path:
+    """The charts' frames are kept for this session only (never in the user's cache folder),
+    in one folder for all its workers and the runs they start in other processes."""
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "chart-frames"
+    os.environ[charts.CACHE_VARIABLE] = str(folder)
+    return folder
 
 
 @pytest.fixture(scope="session")

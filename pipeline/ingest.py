@@ -31,6 +31,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import defusedxml
 import msoffcrypto
@@ -67,7 +68,10 @@ _FUZZY_CUTOFF = 0.85
 _REMEMBERED_LENGTH = 400
 
 
-def _remembering(function: Callable[[object], str]) -> Callable[[object], str]:
+_T = TypeVar("_T")
+
+
+def _remembering(function: Callable[[object], _T]) -> Callable[[object], _T]:
     """`function`, its results remembered for short values (a longer one, or one that cannot be
     a key, none of calamine's or openpyxl's, is worked out each time)."""
     remembered = functools.lru_cache(maxsize=16384, typed=True)(function)
@@ -86,6 +90,8 @@ def _remembering(function: Callable[[object], str]) -> Callable[[object], str]:
 
 _clean = _remembering(normalise.clean_text)
 _fold = _remembering(normalise.fold)
+_criterion_id = _remembering(normalise.criterion_id)
+_status = _remembering(normalise.canonical_status)
 
 
 #: The most rows and columns read from one sheet. The workbook has about a hundred rows per sheet
@@ -476,7 +482,8 @@ def _load_sheets(data: bytes, file: str) -> tuple[list[Sheet], dt.date, dict[str
 
 
 _CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\b([^>]*)>")
-_REFERENCE = re.compile(rb'\sr="([A-Z]{1,3})([0-9]{1,7})"')
+#: A cell and the place (column letters, row number) its r attribute names.
+_CELL_PLACE = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c\b[^>]*?\sr="([A-Z]{1,3})([0-9]{1,7})"[^>]*>')
 _EPOCH_1904 = re.compile(rb'date1904="(?:1|true)"')
 _CUSTOM_TYPE = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
 _CUSTOM_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}property"
@@ -536,16 +543,19 @@ def _load_sheets_fast(data: bytes) -> tuple[list[Sheet], dt.date, dict[str, str]
 
 def _cells_within_limits(xml: bytes) -> bool:
     """Every cell of a sheet's XML names its place, within MAX_ROWS and MAX_COLUMNS."""
-    for cell in _CELL.finditer(xml):
-        place = _REFERENCE.search(cell.group(1))
-        if place is None:
-            return False
+    places = _CELL_PLACE.findall(xml)
+    if len(places) != len(_CELL.findall(xml)):
+        return False  # a cell that does not say where it is
+    if not places:
+        return True
+    letters, numbers = zip(*places, strict=True)
+    for name in set(letters):
         column = 0
-        for letter in place.group(1):
+        for letter in name:
             column = column * 26 + letter - 64
-        if column > MAX_COLUMNS or int(place.group(2)) > MAX_ROWS:
+        if column > MAX_COLUMNS:
             return False
-    return True
+    return max(map(int, set(numbers))) <= MAX_ROWS
 
 
 def _row(values: list) -> tuple:
@@ -913,7 +923,8 @@ def _read_criteria(
                 unmatched.append((row, text))
     # Edited text on a row that also lost its id: the closest wording among criteria not yet found
     # (never among all of them, so a descriptor row cannot steal a criterion that is present).
-    missing = {_fold(texts[c]): c for c in texts if c not in {r.criterion_id for r in rows}}
+    found = {r.criterion_id for r in rows}
+    missing = {_fold(texts[c]): c for c in texts if c not in found} if unmatched else {}
     for row, text in unmatched:
         close = []
         if missing and len(text) >= 20:
@@ -958,7 +969,7 @@ def _match_row(
 ) -> tuple[str, bool]:
     """(criterion id, matched by text?): the id, unless the text is plainly another criterion's;
     the exact text when the id is lost or unknown; "" when neither is a criterion."""
-    cid = normalise.criterion_id(id_value)
+    cid = _criterion_id(id_value)
     by_text = text_index.get(folded, "")
     if cid in texts:
         if by_text and by_text != cid:
@@ -1039,7 +1050,7 @@ def _response(reader: _Reader, found: _Found) -> dict:
     raw = {key: table.value(row, key) for key in layout.CRITERION_INPUTS}
     for key in ("evidence", "evidence_link", "owner", "na_reason"):
         _check_length(reader, raw[key], table.sheet.title, table.cell(row, key))
-    status, _ = normalise.canonical_status(raw["status"])
+    status, _ = _status(raw["status"])
     date, _ = normalise.parse_date(raw["target_date"], epoch=reader.epoch)
     return {
         "status": status,

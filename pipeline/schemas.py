@@ -11,6 +11,7 @@ column's type) and the member list's rules are here too.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import pandas as pd
 import pandera.pandas as pa
@@ -44,6 +45,20 @@ def _date_or_none(value: object) -> bool:
     return value is None or isinstance(value, dt.date)
 
 
+def _is_status(value: object) -> bool:
+    """A status, in one of its accepted spellings, or blank."""
+    try:
+        return _is_status_remembered(value)
+    except TypeError:  # a value that cannot be a key
+        return normalise.canonical_status(value)[1]
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _is_status_remembered(value: object) -> bool:
+    # The same few values fill every row of every return.
+    return normalise.canonical_status(value)[1]
+
+
 def _filled(series: pd.Series) -> pd.Series:
     return series.map(lambda value: value is not None and not pd.isna(value) and value != "")
 
@@ -59,11 +74,44 @@ def _outstanding(frame: pd.DataFrame) -> pd.Series:
 
 def responses_schema(framework: Framework, reference: dt.date | None) -> pa.DataFrameSchema:
     """The rules for one return's responses; target dates must not fall before `reference`
-    (the sign-off date, or the start of the reporting year)."""
-    wording = {
-        cid: normalise.fold(text)
-        for cid, text in zip(framework.frame.criterion_id, framework.frame.text, strict=True)
-    }
+    (the sign-off date, or the start of the reporting year). Made once for each framework text
+    and reference date: a batch asks for the same few again and again."""
+    key = (framework.edition, framework.checksum, reference)
+    if key not in _RESPONSES_SCHEMAS:
+        if len(_RESPONSES_SCHEMAS) >= 64:
+            _RESPONSES_SCHEMAS.pop(next(iter(_RESPONSES_SCHEMAS)))
+        _RESPONSES_SCHEMAS[key] = _responses_schema(framework, reference)
+    return _RESPONSES_SCHEMAS[key]
+
+
+_RESPONSES_SCHEMAS: dict[tuple, pa.DataFrameSchema] = {}
+
+
+def _text_edited(frame: pd.DataFrame, texts: dict[str, str], wording: dict[str, str]) -> pd.Series:
+    """Rows whose criterion text is not the framework's, once case, spacing, quotes and dashes
+    are set aside. A text typed exactly as the framework's (most of them) needs no folding."""
+    edited = frame["criterion_text"].ne(frame["criterion_id"].map(texts))
+    if edited.any():
+        typed = frame.loc[edited]
+        edited.loc[edited] = (
+            typed["criterion_text"].map(normalise.fold).ne(typed["criterion_id"].map(wording))
+        )
+    return edited
+
+
+@functools.lru_cache(maxsize=8)
+def _wordings(edition: str, checksum: str, pairs: tuple) -> tuple[dict, dict]:
+    """Each criterion's text, as written and as folded, for one framework text."""
+    texts = dict(pairs)
+    return texts, {cid: normalise.fold(text) for cid, text in texts.items()}
+
+
+def _responses_schema(framework: Framework, reference: dt.date | None) -> pa.DataFrameSchema:
+    texts, wording = _wordings(
+        framework.edition,
+        framework.checksum,
+        tuple(zip(framework.frame.criterion_id, framework.frame.text, strict=True)),
+    )
     checks = [
         pa.Check(
             lambda d: ~(_found(d) & d["status_raw"].eq("")),
@@ -78,12 +126,7 @@ def responses_schema(framework: Framework, reference: dt.date | None) -> pa.Data
             name="na_without_reason",
         ),
         pa.Check(
-            lambda d: (
-                ~(
-                    _found(d)
-                    & d["criterion_text"].map(normalise.fold).ne(d["criterion_id"].map(wording))
-                )
-            ),
+            lambda d: ~(_found(d) & _text_edited(d, texts, wording)),
             name="text_edited",
         ),
         pa.Check(
@@ -107,8 +150,7 @@ def responses_schema(framework: Framework, reference: dt.date | None) -> pa.Data
             "status": pa.Column(),
             "status_raw": pa.Column(
                 checks=pa.Check(
-                    lambda value: normalise.canonical_status(value)[1],
-                    element_wise=True,
+                    lambda column: column.map(_is_status),
                     name="invalid_status",
                 )
             ),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import shutil
 import subprocess
 import uuid
@@ -183,12 +184,49 @@ def filled_return(
     objectives: list[dict[str, object]] | None = None,
     commentary: Mapping[int, object] | None = None,
 ) -> Path:
-    """The complete return, with these values typed over it; written to `target`."""
+    """The complete return, with these values typed over it; written to `target`.
+
+    The same blank with the same values gives the same workbook, so each is filled once per test
+    process and copied after that (filling is the slow part of many tests' set-up)."""
+    key = (
+        hashlib.sha256(Path(blank).read_bytes()).hexdigest(),
+        repr((statuses, answers, profile, objectives, commentary)),
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if key in _FILLED:
+        target.write_bytes(_FILLED[key])
+        return target
+    _fill_return(
+        blank,
+        target,
+        statuses=statuses,
+        answers=answers,
+        profile=profile,
+        objectives=objectives,
+        commentary=commentary,
+    )
+    _FILLED[key] = target.read_bytes()
+    return target
+
+
+#: Filled returns already made in this process: (blank's digest, values) -> the file's bytes.
+_FILLED: dict[tuple[str, str], bytes] = {}
+
+
+def _fill_return(
+    blank: Path,
+    target: Path,
+    *,
+    statuses: Mapping[str, object] | None,
+    answers: Mapping[str, Mapping[str, object]] | None,
+    profile: Mapping[str, object] | None,
+    objectives: list[dict[str, object]] | None,
+    commentary: Mapping[int, object] | None,
+) -> Path:
     base_statuses, base_answers = complete_answers()
     base_statuses.update(statuses or {})
     for cid, values in (answers or {}).items():
         base_answers.setdefault(cid, {}).update(values)
-    target.parent.mkdir(parents=True, exist_ok=True)
     return fill_workbook(
         blank,
         target,

@@ -5,20 +5,37 @@ from __future__ import annotations
 import datetime as dt
 import pickle
 import re
+from pathlib import Path
 
 import pytest
-from helpers import YEAR, edit, filled_return, needs_libreoffice, recalculate, returned, row_number
+from helpers import (
+    GENERATED,
+    YEAR,
+    edit,
+    filled_return,
+    needs_libreoffice,
+    recalculate,
+    returned,
+    row_number,
+)
 from openpyxl import load_workbook
 
-from pipeline import feedback, layout, validate, vocabulary
+from pipeline import feedback, layout, validate, vocabulary, workbook
 from pipeline.feedback import FEEDBACK_SHEET
 
 
-@pytest.fixture
-def inbox(make_workbook, tmp_path):
+@pytest.fixture(scope="module")
+def inbox(tmp_path_factory, member_list):
     """Four returns as they arrive: one clean, one with warnings, one unreadable, one for a
-    member that does not exist."""
-    folder = tmp_path / "inbox"
+    member that does not exist. Made once: the batch never changes its input files."""
+    root = tmp_path_factory.mktemp("feedback")
+    folder = root / "inbox"
+    by_code = member_list.set_index("code", drop=False)
+
+    def make_workbook(code: str) -> Path:
+        member = by_code.loc[code].to_dict()
+        return workbook.generate_workbook(member, YEAR, root / "blank", generated=GENERATED)
+
     filled_return(make_workbook("kent"), returned(folder, "kent"))
 
     def formula_text(book):
@@ -50,7 +67,7 @@ def inbox(make_workbook, tmp_path):
     return folder
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def batch(inbox, member_list, fw):
     return validate.check_returns([inbox], member_list, framework=fw)
 

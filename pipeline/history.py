@@ -26,7 +26,7 @@ import pandas as pd
 from pipeline import __version__, scoring, vocabulary
 from pipeline import framework as framework_module
 from pipeline.framework import Framework
-from pipeline.outputs import sha256_file, write_bytes_atomically
+from pipeline.outputs import sha256_file, write_atomically, write_bytes_atomically
 
 RECORD_DIR = "record"
 RECORD_FILE = "record.json"
@@ -157,16 +157,40 @@ class Record:
 # --- writing ------------------------------------------------------------------------------------
 
 
+#: The tables with rows of each return's own (the rest come from the scores and profiles).
+_PER_RETURN = ("responses", "commentary", "objectives")
+
+
 def record_tables(returns: list, scores: scoring.Scores, framework: Framework) -> dict:
     """The record's tables (name -> DataFrame) for the accepted returns of a run."""
-    responses = _frames([r.responses for r in returns], [])
-    if len(responses):
+    wholes = [found.whole() for found in returns]
+    tables = {
+        **_return_tables(wholes, framework),
+        "profile": _profile_table(returns),
+        "themes": scores.themes,
+        "sections": scores.sections,
+    }
+    return {name: _tidy(tables[name], columns) for name, columns in TABLES.items()}
+
+
+def _return_tables(wholes: list, framework: Framework) -> dict[str, pd.DataFrame]:
+    """The per-return tables of these whole returns (Return.whole)."""
+    return {name: _table_of(name, wholes, framework) for name in _PER_RETURN}
+
+
+def _table_of(name: str, wholes: list, framework: Framework) -> pd.DataFrame:
+    frame = _frames([getattr(r, name) for r in wholes], [])
+    if name == "responses" and len(frame):
         sections = framework.frame.set_index("criterion_id")["section"]
-        responses = responses.assign(
-            section=responses["criterion_id"].map(sections),
-            satisfied=scoring.satisfied(responses),
-            target_date=pd.to_datetime(responses["target_date"]).dt.strftime("%Y-%m-%d"),
+        frame = frame.assign(
+            section=frame["criterion_id"].map(sections),
+            satisfied=scoring.satisfied(frame),
+            target_date=pd.to_datetime(frame["target_date"]).dt.strftime("%Y-%m-%d"),
         )
+    return frame
+
+
+def _profile_table(returns: list) -> pd.DataFrame:
     profile_rows = []
     for found in returns:
         row = {"opcc_code": found.opcc_code}
@@ -176,15 +200,35 @@ def record_tables(returns: list, scores: scoring.Scores, framework: Framework) -
                 value = value.isoformat()
             row[key] = "" if value is None else value
         profile_rows.append(row)
-    tables = {
-        "responses": responses,
-        "commentary": _frames([r.commentary for r in returns], []),
-        "objectives": _frames([r.objectives for r in returns], []),
-        "profile": pd.DataFrame(profile_rows),
-        "themes": scores.themes,
-        "sections": scores.sections,
-    }
-    return {name: _tidy(tables[name], columns) for name, columns in TABLES.items()}
+    return pd.DataFrame(profile_rows)
+
+
+#: Returns read back whole at a time to write the record: few enough to hold, many enough that
+#: pandas works on tables rather than on each return's few rows.
+_RETURNS_AT_A_TIME = 64
+
+
+def _write_per_return(path: Path, name: str, returns: list, framework: Framework) -> int:
+    """Write table `name` a few returns at a time (by member, as `_tidy` orders it), each read
+    whole from its spool and let go, so that the record of thousands of returns never sits in
+    memory at once. Returns the rows written."""
+    columns = TABLES[name]
+    ordered = sorted(returns, key=lambda r: r.opcc_code)
+    rows = 0
+
+    def write(tmp: Path) -> None:
+        nonlocal rows
+        with open(tmp, "wb") as out:
+            out.write(_csv_bytes(_tidy(pd.DataFrame(columns=columns), columns)))
+            for start in range(0, len(ordered), _RETURNS_AT_A_TIME):
+                wholes = [found.whole() for found in ordered[start : start + _RETURNS_AT_A_TIME]]
+                table = _tidy(_table_of(name, wholes, framework), columns)
+                if len(table):
+                    out.write(_csv_bytes(table, header=False))
+                    rows += len(table)
+
+    write_atomically(path, write)
+    return rows
 
 
 def write_record(
@@ -203,9 +247,20 @@ def write_record(
     folder = Path(folder)
     written = []
     files = {}
-    for name, frame in record_tables(returns, scores, framework).items():
-        path = write_bytes_atomically(folder / f"{name}.csv", _csv_bytes(frame))
-        files[path.name] = {"sha256": sha256_file(path), "rows": len(frame)}
+    tables = {
+        "profile": _profile_table(returns),
+        "themes": scores.themes,
+        "sections": scores.sections,
+    }
+    for name, columns in TABLES.items():
+        path = folder / f"{name}.csv"
+        if name in _PER_RETURN:
+            rows = _write_per_return(path, name, returns, framework)
+        else:
+            frame = _tidy(tables[name], columns)
+            write_bytes_atomically(path, _csv_bytes(frame))
+            rows = len(frame)
+        files[path.name] = {"sha256": sha256_file(path), "rows": rows}
         written.append(path)
     by_code = {}
     if len(log):
@@ -254,13 +309,13 @@ def _tidy(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return frame.sort_values("opcc_code", kind="stable", ignore_index=True)
 
 
-def _csv_bytes(frame: pd.DataFrame) -> bytes:
+def _csv_bytes(frame: pd.DataFrame, header: bool = True) -> bytes:
     out = frame.copy()
     for column in out.columns:
         if column in _INTEGERS or column in _BOOLEANS:
             continue
         out[column] = out[column].map(_cell_text)
-    return out.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    return out.to_csv(index=False, header=header, lineterminator="\n").encode("utf-8")
 
 
 def _cell_text(value: object) -> str:

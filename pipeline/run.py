@@ -51,6 +51,7 @@ from pipeline.members import load_members, previous_codes, welsh_codes
 from pipeline.outputs import display_name, sha256_file, write_bytes_atomically
 from pipeline.report import pdf as report_pdf
 from pipeline.report import publish
+from pipeline.returns import OBJECTIVE_COLUMNS, RESPONSE_COLUMNS, Spool, Standings
 from pipeline.vocabulary import year_for_date
 
 #: Where the returns are saved, when no folder is named.
@@ -180,12 +181,16 @@ def run(
         pool = _process_pool(workers, len(paths))
         # While the workers read the returns, this process builds what every report shares;
         # the workers that render the reports are forked after it, so they share it too.
+        # Each return is kept whole on disk as it is read; the run holds its standing only.
+        spool, standings = held.enter_context(Spool()), Standings()
         checked = _check_all(
             paths,
             members,
             options,
             pool,
             progress,
+            spool=spool,
+            standings=standings,
             meanwhile=lambda: report.prepare(
                 framework, template, ("en", "cy") if welsh else ("en",)
             ),
@@ -193,6 +198,9 @@ def run(
         run_year = year or _most_common_year(checked) or year_for_date(generated)
         not_read = [(path, None, [problem]) for path, problem in skipped]
         batch = validate.resolve([*rules.only_year(checked, run_year), *not_read])
+        batch.held_responses = standings.rows("responses", batch.returns, RESPONSE_COLUMNS)
+        batch.held_objectives = standings.rows("objectives", batch.returns, OBJECTIVE_COLUMNS)
+        del standings
         if record is not None:
             progress_module.check_years(record, run_year)  # before anything is written
         timings["validate"] = time.perf_counter() - clock
@@ -452,36 +460,55 @@ def _check_all(
     pool: Executor | None,
     progress: Progress,
     meanwhile: Callable[[], None] = lambda: None,
+    spool: Spool | None = None,
+    standings: Standings | None = None,
 ) -> list:
     """validate.check_file for every path, on the pool if there is one; `meanwhile` is called
-    while the pool works (without one, first)."""
+    while the pool works (without one, first). With a `spool`, each return read is kept whole
+    in it, where it was read, and only its standing comes back (Spool.keep), whose rows go into
+    `standings` as they arrive."""
     total = len(paths)
     progress("validate", 0, total)
     results = []
+
+    def kept(path: Path, found, problems: list) -> tuple:
+        if found is not None and standings is not None:
+            found = standings.take(found)
+        return path, found, problems
+
     if pool is None:
         meanwhile()
         for done, path in enumerate(paths, start=1):
-            results.append((path, *_check_one(path, members, options)))
+            results.append(kept(path, *_check_one(path, members, options, spool, done)))
             progress("validate", done, total)
         return results
-    futures = [pool.submit(_check_one, path, members, options) for path in paths]
+    futures = [
+        pool.submit(_check_one, path, members, options, spool, index)
+        for index, path in enumerate(paths, start=1)
+    ]
     meanwhile()
     for done, (path, future) in enumerate(zip(paths, futures, strict=True), start=1):
-        results.append((path, *future.result()))
+        results.append(kept(path, *future.result()))
+        futures[done - 1] = None  # the future holds the return's rows until let go
         progress("validate", done, total)
     return results
 
 
-def _check_one(path: Path, members: pd.DataFrame, options: dict) -> tuple:
+def _check_one(
+    path: Path, members: pd.DataFrame, options: dict, spool: Spool | None = None, index: int = 0
+) -> tuple:
     """validate.check_file, guarded: a file that trips an unforeseen bug is rejected, not fatal.
 
     Ingest already turns every bad file it knows of into a coded problem; this guard is for the
     one nobody has seen yet, so that the other returns in the batch still get their outputs.
     """
     try:
-        return validate.check_file(path, members, **options)
+        found, problems = validate.check_file(path, members, **options)
     except Exception as exc:
         return None, [ingest.unforeseen(path, exc)]
+    if found is not None and spool is not None:
+        found = spool.keep(found, index)  # a full temporary folder stops the run
+    return found, problems
 
 
 def _most_common_year(checked: list) -> str | None:

@@ -76,7 +76,10 @@ def response_grid(responses: pd.DataFrame, framework: Framework) -> pd.DataFrame
     criteria = framework.frame.reset_index(drop=True).assign(order=lambda f: f.index)
     grid = codes.to_frame("opcc_code").merge(criteria, how="cross")
     answers = (
-        responses.assign(opcc_code=_text(responses["opcc_code"]))
+        responses.assign(
+            opcc_code=_text(responses["opcc_code"]),
+            criterion_id=_text(responses["criterion_id"]),
+        )
         .drop_duplicates(["opcc_code", "criterion_id"])
         .loc[:, ["opcc_code", "criterion_id", "status", "na_reason", "owner", "target_date"]]
     )

@@ -80,6 +80,9 @@ class Batch:
     log: pd.DataFrame
     #: Every problem of every file, sorted by file, sheet, cell and code.
     found: list[Problem]
+    #: When a run keeps its returns on disk (returns.Spool), their standing rows, held here.
+    held_responses: pd.DataFrame | None = None
+    held_objectives: pd.DataFrame | None = None
 
     @property
     def problems(self) -> pd.DataFrame:
@@ -104,10 +107,14 @@ class Batch:
 
     @property
     def responses(self) -> pd.DataFrame:
+        if self.held_responses is not None:
+            return self.held_responses
         return _concat([r.responses for r in self.returns], RESPONSE_COLUMNS)
 
     @property
     def objectives(self) -> pd.DataFrame:
+        if self.held_objectives is not None:
+            return self.held_objectives
         return _concat([r.objectives for r in self.returns], OBJECTIVE_COLUMNS)
 
     @property
@@ -116,10 +123,12 @@ class Batch:
 
 
 def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    """The frames as one, in `columns` order (a run's returns hold only some: their standing)."""
     frames = [frame for frame in frames if len(frame)]
     if not frames:
         return pd.DataFrame(columns=columns)
-    return pd.concat(frames, ignore_index=True)[columns]
+    frame = pd.concat(frames, ignore_index=True)
+    return frame[[column for column in columns if column in frame.columns]]
 
 
 # --- one file -----------------------------------------------------------------------------------

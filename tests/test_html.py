@@ -24,7 +24,8 @@ import pandas as pd
 import pytest
 from helpers import member_subset
 
-from pipeline import charts, framework, marks, members
+from pipeline import charts, demo, framework, marks, members, scoring, validate
+from pipeline import returns as returns_module
 from pipeline.demo import batch as demo_batch
 from pipeline.report import html, model, publish
 
@@ -286,9 +287,22 @@ def test_every_demo_page_is_self_contained_and_says_demo(pages):
         assert f'<html lang="{language}">' in source, path.name
 
 
-def test_an_edited_page_is_kept_and_the_new_one_written_beside_it(demo_run, tmp_path):
-    returns = demo_run.batch.returns[:2]
-    args = (returns, demo_run.scores, *_framework_and_members(demo_run))
+@pytest.fixture(scope="module")
+def whole_returns(demo_run, tmp_path_factory):
+    """Two of the demo's returns, whole, and their scores. The run's own returns hold only their
+    standing once it has ended (their evidence was kept on disk while it ran): made again."""
+    with pytest.raises(returns_module.SpoolGoneError, match="read the file again"):
+        demo_run.batch.returns[0].whole()
+    folder = tmp_path_factory.mktemp("whole") / "returns"
+    made = demo.make_demo_returns(folder, year=YEAR, members=demo_run.members)
+    returns = validate.check_returns([made.folder], demo_run.members, year=YEAR).returns[:2]
+    return returns, scoring.score(pd.concat([r.responses for r in returns]), framework.load())
+
+
+def test_an_edited_page_is_kept_and_the_new_one_written_beside_it(
+    demo_run, whole_returns, tmp_path
+):
+    args = (*whole_returns, *_framework_and_members(demo_run))
     first = publish.write_html_reports(*args, tmp_path, generated=GENERATED)
     assert [o.status for o in first] == ["written", "written"]
     again = publish.write_html_reports(*args, tmp_path, generated=GENERATED)
@@ -532,11 +546,11 @@ def test_a_screenshot_of_a_page_for_a_person_to_look_at(pages, tmp_path_factory,
         print(f"\nScreenshot of {pages[0].name}: {shot}")
 
 
-def test_the_batch_passes_the_language_to_every_page(demo_run, tmp_path):
-    returns = demo_run.batch.returns[:1]
+def test_the_batch_passes_the_language_to_every_page(demo_run, whole_returns, tmp_path):
+    returns, scores = whole_returns
     written = publish.write_html_reports(
-        returns,
-        demo_run.scores,
+        returns[:1],
+        scores,
         *_framework_and_members(demo_run),
         tmp_path,
         generated=GENERATED,

@@ -271,6 +271,7 @@ class _Report:
         #: The language of the framework's own text, when it is not the report's.
         self.framework_lang = None if words.language == "en" else "en"
         self.counterpart = counterpart
+        ret = ret.whole()  # a run's returns wait on disk for their reports
         self.ret = ret
         self.appendix_kind = appendix
         self.welsh = plain(member.get("region")) == WELSH_REGION

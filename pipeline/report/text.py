@@ -38,12 +38,12 @@ def text(value: object) -> str:
     return INVALID_XML.sub("", str(value))
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=2048)
 def _text_str(value: str) -> str:
     return INVALID_XML.sub("", value)
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=2048)
 def _plain_str(value: str) -> str:
     return INVALID_XML.sub("", value).strip()
 

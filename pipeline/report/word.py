@@ -454,7 +454,7 @@ def _fits_a_page(cells: tuple[model.Cell, ...], twips: list[int]) -> bool:
     return True
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=2048)
 def _attr(text: object) -> str:
     """An attribute value of a table's XML, as parsing and writing it again leaves it: line
     breaks and tabs become spaces (XML's attribute-value normalisation)."""
@@ -467,7 +467,7 @@ def proofing_language(lang: str) -> str:
     return lang if "-" in lang else f"{lang}-GB"
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=2048)
 def _run_xml(text: str, style_id: str | None = None, lang: str | None = None) -> str:
     """A run holding `text` as plain text: escaped, line breaks and tabs as Word's own marks;
     `lang` marks the run's proofing language when it is not the document's."""

@@ -1,0 +1,97 @@
+"""A run keeps each return whole on disk and holds only its standing: the same scores, the same
+rows, a few bytes a row, and nothing left behind."""
+
+from __future__ import annotations
+
+import pickle
+import re
+
+import pandas as pd
+import pytest
+from helpers import GENERATED, YEAR, filled_return, returned
+
+from pipeline import framework, returns, run, scoring, validate, workbook
+from pipeline.returns import STANDING_COLUMNS, Spool, SpoolGoneError, Standings
+
+CODES = ("kent", "essex", "dorset", "surrey", "gwent")
+
+
+@pytest.fixture(scope="module")
+def whole(tmp_path_factory, member_list) -> list[returns.Return]:
+    """Five members' returns, read whole, each with its own mix of statuses."""
+    root = tmp_path_factory.mktemp("returns")
+    by_code = member_list.set_index("code", drop=False)
+    found = []
+    for number, code in enumerate(CODES):
+        blank = workbook.generate_workbook(
+            by_code.loc[code].to_dict(), YEAR, root / "blank", generated=GENERATED
+        )
+        statuses = {"1.1.a": "Not met", "2.1.b": "Partially met"} if number % 2 else {}
+        path = filled_return(blank, returned(root / "inbox", code), statuses=statuses)
+        ret, problems = validate.check_file(path, member_list)
+        assert ret is not None, problems
+        found.append(ret)
+    return found
+
+
+def test_a_kept_return_comes_back_whole_and_holds_only_its_standing(whole):
+    with Spool() as spool:
+        kept = spool.keep(whole[0], 1)
+        assert list(kept.responses.columns) == STANDING_COLUMNS
+        assert kept.commentary.empty and len(kept.responses) == len(whole[0].responses)
+        again = kept.whole()
+        pd.testing.assert_frame_equal(again.responses, whole[0].responses)
+        pd.testing.assert_frame_equal(again.commentary, whole[0].commentary)
+        assert again.profile == whole[0].profile
+        folder = spool.folder
+    assert not folder.exists()
+    with pytest.raises(SpoolGoneError, match=re.escape(whole[0].path.name)):
+        kept.whole()
+
+
+def test_the_standings_give_the_rows_of_the_returns_asked_for_in_their_order(whole, monkeypatch):
+    monkeypatch.setattr(Standings, "JOIN_EVERY", 2)  # join more than once on five returns
+    fw = framework.load()
+    with Spool() as spool:
+        standings = Standings()
+        taken = [standings.take(spool.keep(ret, index)) for index, ret in enumerate(whole, 1)]
+        assert all(t.responses.empty and t.objectives.empty for t in taken)
+        chosen = [taken[3], taken[0], taken[2]]
+        rows = standings.rows("responses", chosen, returns.RESPONSE_COLUMNS)
+        objectives = standings.rows("objectives", chosen, returns.OBJECTIVE_COLUMNS)
+    expected = pd.concat([whole[3].responses, whole[0].responses, whole[2].responses])
+    # In the order of the responses' columns, as Batch.responses gives them.
+    assert list(rows.columns) == [c for c in returns.RESPONSE_COLUMNS if c in STANDING_COLUMNS]
+    expected = expected[list(rows.columns)].reset_index(drop=True)
+    for column in STANDING_COLUMNS:
+        assert rows[column].tolist() == expected[column].tolist(), column
+    assert (
+        objectives["objective"].tolist()
+        == pd.concat([whole[3].objectives, whole[0].objectives, whole[2].objectives])[
+            "objective"
+        ].tolist()
+    )
+    # The words are categories: a few bytes a row, against tens for the strings.
+    assert rows.memory_usage(deep=True).sum() < expected.memory_usage(deep=True).sum() / 3
+    held, read = scoring.score(rows, fw), scoring.score(expected, fw)
+    for table in ("themes", "sections", "profile", "next_steps", "not_applicable"):
+        pd.testing.assert_frame_equal(getattr(held, table), getattr(read, table))
+
+
+def test_a_run_leaves_no_spool_behind_and_its_returns_say_where_their_evidence_went(
+    whole, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "temporary"))
+    (tmp_path / "temporary").mkdir()
+    monkeypatch.setattr("tempfile.tempdir", None)  # read TMPDIR again
+    inbox = whole[0].path.parent
+    result = run.run(inbox, tmp_path / "out", year=YEAR, generated=GENERATED)
+    assert sorted(r.opcc_code for r in result.batch.returns) == sorted(CODES)
+    assert list((tmp_path / "temporary").iterdir()) == []
+    assert set(result.batch.responses["opcc_code"]) == set(CODES)
+    with pytest.raises(SpoolGoneError, match=re.escape("validate.check_file")):
+        result.batch.returns[0].whole()
+    # What the run held of each return is small: its standing rows and objectives are in the
+    # batch, once; the returns themselves hold none.
+    assert all(r.responses.empty for r in result.batch.returns)
+    assert len(pickle.dumps(result.batch.returns[0])) < 8_000

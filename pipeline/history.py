@@ -161,23 +161,6 @@ class Record:
 _PER_RETURN = ("responses", "commentary", "objectives")
 
 
-def record_tables(returns: list, scores: scoring.Scores, framework: Framework) -> dict:
-    """The record's tables (name -> DataFrame) for the accepted returns of a run."""
-    wholes = [found.whole() for found in returns]
-    tables = {
-        **_return_tables(wholes, framework),
-        "profile": _profile_table(returns),
-        "themes": scores.themes,
-        "sections": scores.sections,
-    }
-    return {name: _tidy(tables[name], columns) for name, columns in TABLES.items()}
-
-
-def _return_tables(wholes: list, framework: Framework) -> dict[str, pd.DataFrame]:
-    """The per-return tables of these whole returns (Return.whole)."""
-    return {name: _table_of(name, wholes, framework) for name in _PER_RETURN}
-
-
 def _table_of(name: str, wholes: list, framework: Framework) -> pd.DataFrame:
     frame = _frames([getattr(r, name) for r in wholes], [])
     if name == "responses" and len(frame):

@@ -129,14 +129,10 @@ class Spool:
     def keep(self, ret: Return, index: int) -> Return:
         """Write `ret` whole into the spool as the run's `index`th return; return it holding
         only its standing. A worker process may keep returns into its run's spool."""
-        ret = ret.whole()
         path = self.folder / f"{index:06d}.pickle"
         path.write_bytes(pickle.dumps(ret, protocol=pickle.HIGHEST_PROTOCOL))
         return dataclasses.replace(
-            ret,
-            responses=standing(ret.responses),
-            commentary=ret.commentary.iloc[0:0],
-            spool=path,
+            ret, responses=standing(ret.responses), commentary=_NO_ROWS["commentary"], spool=path
         )
 
     def close(self) -> None:
@@ -164,7 +160,7 @@ class Standings:
 
     def take(self, ret: Return) -> Return:
         """Move a kept return's rows (Spool.keep) into this store; return it without them."""
-        key = int(ret.spool.stem)
+        key = _kept_index(ret)
         for name in self._pending:
             frame = getattr(ret, name)
             self._pending[name].append(frame.assign(**{self._KEY: key}))
@@ -181,7 +177,7 @@ class Standings:
         """Table `name` ("responses" or "objectives") of `returns` (taken here), their rows in
         the order of `returns`, in `columns` order (those the standing holds)."""
         self._join(name)
-        order = {int(ret.spool.stem): place for place, ret in enumerate(returns)}
+        order = {_kept_index(ret): place for place, ret in enumerate(returns)}
         frames = self._joined[name]
         if not frames or not order:
             return pd.DataFrame(columns=columns)
@@ -195,6 +191,11 @@ class Standings:
         if self._pending[name]:
             self._joined[name] = [_joined([*self._joined[name], *self._pending[name]])]
             self._pending[name] = []
+
+
+def _kept_index(ret: Return) -> int:
+    """The index a return was kept under (Spool.keep names its file by it)."""
+    return int(ret.spool.stem)
 
 
 #: What a return taken into Standings holds instead of its rows: one empty frame per table,

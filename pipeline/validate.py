@@ -119,16 +119,15 @@ class Batch:
 
     @property
     def commentary(self) -> pd.DataFrame:
-        return _concat([r.commentary for r in self.returns], COMMENTARY_COLUMNS)
+        """Read from the returns' spool when a run keeps them on disk (while it runs)."""
+        return _concat([r.whole().commentary for r in self.returns], COMMENTARY_COLUMNS)
 
 
 def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
-    """The frames as one, in `columns` order (a run's returns hold only some: their standing)."""
     frames = [frame for frame in frames if len(frame)]
     if not frames:
         return pd.DataFrame(columns=columns)
-    frame = pd.concat(frames, ignore_index=True)
-    return frame[[column for column in columns if column in frame.columns]]
+    return pd.concat(frames, ignore_index=True)[columns]
 
 
 # --- one file -----------------------------------------------------------------------------------

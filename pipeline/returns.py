@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 import pickle
 import shutil
 import tempfile
@@ -120,11 +121,15 @@ class Spool:
     every output needs of each (its standing: statuses, profile, objectives) and its memory
     does not grow with the evidence of thousands of returns. Reports read each back in turn.
 
-    Removed on `close` (or leaving a `with` block); the system's temporary folder holds it.
+    Removed on `close` (or leaving a `with` block); the system's temporary folder holds it,
+    named by the process, so that a spool left by a run that was killed is removed by the next.
     """
 
+    PREFIX = "equality-returns-"
+
     def __init__(self) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="equality-returns-"))
+        _remove_orphans(Path(tempfile.gettempdir()), self.PREFIX)
+        self.folder = Path(tempfile.mkdtemp(prefix=f"{self.PREFIX}{os.getpid()}-"))
 
     def keep(self, ret: Return, index: int) -> Return:
         """Write `ret` whole into the spool as the run's `index`th return; return it holding
@@ -143,6 +148,24 @@ class Spool:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _remove_orphans(folder: Path, prefix: str) -> None:
+    """Remove the spools in `folder` whose process has ended (killed before it could)."""
+    for spool in folder.glob(f"{prefix}*-*"):
+        pid = spool.name[len(prefix) :].split("-", 1)[0]
+        if pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(spool, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 class Standings:

@@ -3,8 +3,11 @@ rows, a few bytes a row, and nothing left behind."""
 
 from __future__ import annotations
 
+import os
 import pickle
 import re
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -47,6 +50,25 @@ def test_a_kept_return_comes_back_whole_and_holds_only_its_standing(whole):
     assert not folder.exists()
     with pytest.raises(SpoolGoneError, match=re.escape(whole[0].path.name)):
         kept.whole()
+
+
+def test_a_spool_left_by_a_killed_run_is_removed_by_the_next(tmp_path, monkeypatch):
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    ended = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        text=True,
+        capture_output=True,
+        check=True,
+    )
+    orphan = tmp_path / f"{Spool.PREFIX}{ended.stdout.strip()}-abcd1234"
+    living = tmp_path / f"{Spool.PREFIX}{os.getpid()}-efgh5678"
+    other = tmp_path / "equality-returns-notes"
+    for folder in (orphan, living, other):
+        folder.mkdir()
+        (folder / "000001.pickle").write_bytes(b"kept")
+    with Spool() as spool:
+        assert spool.folder.parent == tmp_path
+        assert not orphan.exists() and living.exists() and other.exists()
 
 
 def test_the_standings_give_the_rows_of_the_returns_asked_for_in_their_order(whole, monkeypatch):

@@ -12,13 +12,16 @@ and every string is stored as text, so a return's `=HYPERLINK(...)` never become
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Iterable, Iterator, Mapping
 from copy import copy
 from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import Cell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.label import DataLabel, DataLabelList
 from openpyxl.chart.marker import DataPoint
@@ -45,7 +48,6 @@ from pipeline import (
     layout,
     marks,
     national,
-    outputs,
     scoring,
     sheets,
     validate,
@@ -433,11 +435,14 @@ def build_benchmark(
     demo: bool = False,
     edition: str = INTERNAL,
     progress: Progress | None = None,
+    tails: dict[Worksheet, sheets.Tail] | None = None,
 ) -> Workbook:
     """The benchmark workbook in memory. `generated` (default today) is the date it carries, so a
     rerun with the same inputs and date gives the same bytes. `demo`: every sheet says DEMO.
     `edition`: INTERNAL (verdicts, warnings, the Returns sheet) or MEMBERS_EDITION (none of them).
-    `progress` (this year against last year's record) adds the sheets on progress.
+    `progress` (this year against last year's record) adds the sheets on progress. `tails`: a
+    dict that gets the bodies of the tables with a row per member, file or objective instead of
+    their sheets, to be saved with `sheets.save_with_tails` (what `write_benchmark` does).
     """
     _check_inputs(returns_log, year, edition)
     internal = edition == INTERNAL
@@ -461,7 +466,7 @@ def build_benchmark(
         section_label(s.number, s.title) for s in framework.sections
     ]
     levels = levels_table(members, statuses, scores, framework)
-    _write_table(
+    last_row = _write_table(
         ws,
         levels if internal else shared_levels(levels),
         name="Levels",
@@ -476,9 +481,10 @@ def build_benchmark(
             "Region": 14,
             **dict.fromkeys([_themes_at(level) for level in LEVEL_LADDER], 11),
         },
+        tails=tails,
     )
     ws.freeze_panes = f"C{HEADER_ROW + 1}"
-    _print(ws, pages_wide=3, title_columns="A:A")
+    _print(ws, pages_wide=3, title_columns="A:A", last_row=last_row)
 
     ws = _new_sheet(
         book,
@@ -554,7 +560,7 @@ def build_benchmark(
         f"Equality objectives {year}: every member's, to share good practice",
         "As written in each accepted return.",
     )
-    _write_table(
+    last_row = _write_table(
         ws,
         objectives_table(objectives, members, statuses),
         name="Objectives",
@@ -562,8 +568,9 @@ def build_benchmark(
             **dict.fromkeys(("Objective", "Measure", "Commentary"), 32),
             "Policing body": 26,
         },
+        tails=tails,
     )
-    _print(ws)
+    _print(ws, last_row=last_row)
 
     if internal:
         ws = _new_sheet(
@@ -573,15 +580,16 @@ def build_benchmark(
             "Status: accepted, accepted with warnings, rejected (not scored), superseded "
             "(replaced by a later return from the same member) or no return.",
         )
-        _write_table(
+        last_row = _write_table(
             ws,
             returns_table(members, returns_log),
             name="Returns",
             status_columns=["Status"],
             date_columns=["Sign-off date"],
             widths={"Policing body": 30, "File": 36},
+            tails=tails,
         )
-        _print(ws)
+        _print(ws, last_row=last_row)
 
     if progress is not None:
         benchmark_progress.add_progress_sheets(book, progress, members)
@@ -608,8 +616,12 @@ def file_name(year: str, edition: str = INTERNAL) -> str:
 
 
 def write_benchmark(path: Path, **inputs: object) -> Path:
-    """Build the benchmark (same keywords as `build_benchmark`) and save it atomically to `path`."""
-    return outputs.save_workbook(build_benchmark(**inputs), Path(path))
+    """Build the benchmark (same keywords as `build_benchmark`) and save it atomically to `path`,
+    its longest tables written row by row as it is saved, so that 4,300 members' take no more
+    memory than 43."""
+    tails: dict[Worksheet, sheets.Tail] = {}
+    book = build_benchmark(**inputs, tails=tails)
+    return sheets.save_with_tails(book, Path(path), tails)
 
 
 def _check_inputs(returns_log: pd.DataFrame, year: str, edition: str) -> None:
@@ -702,8 +714,12 @@ def _write_table(
     date_columns: Iterable[str] = (),
     centre_columns: Iterable[str] = (),
     widths: Mapping[str, float] | None = None,
-) -> None:
-    """`frame` as an Excel table (filters, banding) with its header on row `top`."""
+    tails: dict[Worksheet, sheets.Tail] | None = None,
+) -> int:
+    """`frame` as an Excel table (filters, banding) with its header on row `top`; the last row
+    of its body (`top` when it has none). With `tails`, the table is the last on its sheet and
+    its body goes there, to be written only as the workbook is saved (`sheets.Tail`): a table
+    with a row per member, file or objective never sits in memory as cells."""
     columns = [str(c) for c in frame.columns]
     fills = {
         **dict.fromkeys(level_columns, LEVEL_FILLS),
@@ -719,16 +735,61 @@ def _write_table(
         cell.font = _font(bold=True)
         cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
     ws.row_dimensions[top].height = _height(zip(columns, sized, strict=True), 1.0)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    centred = Alignment(wrap_text=True, vertical="top", horizontal="center")
-    centre_columns = set(centre_columns)
     # A body cell's style depends only on these; openpyxl is slow to assign a style object (it
     # hashes it into the workbook's list every time), so each style is made once and copied.
     made: dict[tuple, StyleArray] = {}
+    body = functools.partial(
+        _body_rows,
+        ws,
+        frame,
+        top=top,
+        columns=columns,
+        fills=fills,
+        formats=formats,
+        centre_columns=set(centre_columns),
+        sized=sized,
+        made=made,
+    )
+    if tails is None:
+        for row, _, height in body(stored=True):
+            # Neither Excel nor LibreOffice grows a row for wrapped text written by openpyxl.
+            ws.row_dimensions[row].height = height
+    else:
+        # Every style the body uses is made now, in the order the stored cells would make them,
+        # so that the saved workbook is the same, byte for byte, as one holding the cells.
+        collections.deque(body(stored=False), maxlen=0)
+        tails[ws] = sheets.Tail(top + 1, top + len(frame), len(columns), body)
+    last_row = top + max(len(frame), 1)  # a table needs at least one body row
+    ref = f"A{top}:{get_column_letter(len(columns))}{last_row}"
+    style = TableStyleInfo(name="TableStyleLight1", showRowStripes=True)
+    ws.add_table(Table(displayName=f"{name}Table", ref=ref, tableStyleInfo=style))
+    return top + len(frame)
+
+
+def _body_rows(
+    ws: Worksheet,
+    frame: pd.DataFrame,
+    *,
+    top: int,
+    columns: list[str],
+    fills: Mapping[str, Mapping[str, str]],
+    formats: Mapping[str, str],
+    centre_columns: set[str],
+    sized: list[float],
+    made: dict[tuple, StyleArray],
+    stored: bool = False,
+) -> Iterator[tuple[int, list[Cell], float]]:
+    """The body of a `_write_table` table, row by row: (row, its cells, its height). `stored`:
+    the cells are the sheet's own; otherwise made for it but not stored (`sheets.Tail`)."""
+    wrap = Alignment(wrap_text=True, vertical="top")
+    centred = Alignment(wrap_text=True, vertical="top", horizontal="center")
     for row, values in enumerate(frame.itertuples(index=False), start=top + 1):
-        texts = []
+        texts, cells = [], []
         for index, (label, value) in enumerate(zip(columns, values, strict=True), start=1):
-            cell = _put(ws, row, index, value)
+            if stored:
+                cell = _put(ws, row, index, value)
+            else:
+                cell = sheets.write(Cell(ws, row=row, column=index), value)
             fill = fills.get(label, {}).get(cell.value)
             key = (label in centre_columns, formats.get(label), fill, cell.is_date)
             if key in made:
@@ -743,12 +804,8 @@ def _write_table(
                 made[key] = copy(cell._style)
             if isinstance(cell.value, str):
                 texts.append((cell.value, sized[index - 1]))
-        # Neither Excel nor LibreOffice grows a row for wrapped text written by openpyxl.
-        ws.row_dimensions[row].height = _height(texts)
-    last_row = top + max(len(frame), 1)  # a table needs at least one body row
-    ref = f"A{top}:{get_column_letter(len(columns))}{last_row}"
-    style = TableStyleInfo(name="TableStyleLight1", showRowStripes=True)
-    ws.add_table(Table(displayName=f"{name}Table", ref=ref, tableStyleInfo=style))
+            cells.append(cell)
+        yield row, cells, _height(texts)
 
 
 def _column_widths(ws: Worksheet, frame: pd.DataFrame, widths: Mapping[str, float]) -> list[float]:

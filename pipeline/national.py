@@ -9,7 +9,7 @@ sorted values (for an even count, the lower of the two middle ones). Levels are 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -98,21 +98,7 @@ def section_counts(sections: pd.DataFrame, framework: Framework) -> pd.DataFrame
 
 def criterion_uptake(responses: pd.DataFrame, framework: Framework) -> pd.DataFrame:
     """Per criterion across the OPCCs in the frame: who satisfies it, least met first."""
-    grid = scoring.response_grid(responses, framework)
-    summary = grid.groupby(
-        ["order", "criterion_id", "section", "theme", "theme_title", "level", "text"],
-        sort=True,
-        as_index=False,
-    ).agg(
-        members=("opcc_code", "nunique"),
-        satisfied=("satisfied", "sum"),
-        not_applicable=("claims_na", "sum"),
-    )
-    if summary.empty:
-        # No OPCC in the frame: every criterion, none satisfied, and no share to show.
-        summary = framework.frame.reset_index(drop=True).assign(
-            order=lambda f: f.index, members=0, satisfied=0, not_applicable=0
-        )
+    summary = scoring.uptake(responses, framework)
     summary["share_satisfied"] = summary["satisfied"] / summary["members"].where(
         summary["members"] > 0
     )
@@ -150,10 +136,26 @@ def standing(themes: pd.DataFrame, code: str) -> Standing:
     return _Ranks(themes).standing(code)
 
 
-def standings(themes: pd.DataFrame) -> dict[str, Standing]:
-    """Every OPCC's `Standing`, from one pass over `themes`: a run's reports share the work."""
-    ranks = _Ranks(themes)
-    return {code: ranks.standing(code) for code in ranks.codes}
+def standings(themes: pd.DataFrame) -> Mapping[str, Standing]:
+    """Every OPCC's `Standing`, from one pass over `themes`: a run's reports share the work.
+    Each is made when asked for, so that a run of thousands never holds them all."""
+    return _Standings(_Ranks(themes))
+
+
+class _Standings(Mapping):
+    def __init__(self, ranks: _Ranks) -> None:
+        self._ranks = ranks
+
+    def __getitem__(self, code: str) -> Standing:
+        if code not in self._ranks.high:
+            raise KeyError(code)
+        return self._ranks.standing(code)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ranks.codes)
+
+    def __len__(self) -> int:
+        return len(self._ranks.codes)
 
 
 class _Ranks:

@@ -173,18 +173,19 @@ def write_bytes_atomically(path: Path, data: bytes) -> Path:
     return write_atomically(path, lambda tmp: tmp.write_bytes(data))
 
 
-def save_workbook(workbook, path: Path) -> Path:
+def save_workbook(workbook, path: Path, writer: Callable = ExcelWriter) -> Path:
     """Save an openpyxl workbook atomically with repeatable bytes.
 
     openpyxl's `Workbook.save` stamps the current time into docProps/core.xml, which would make
     every run differ; writing through ExcelWriter keeps the dates the caller set on the properties.
+    `writer`: an ExcelWriter, or one made like it (`sheets.TailedWriter`).
     """
 
     def write(tmp: Path) -> None:
         buffer = io.BytesIO()  # built in memory: only the one write below can fail
         try:
             with _FixedTimes(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-                ExcelWriter(workbook, archive).save()
+                writer(workbook, archive).save()
         except etree.SerialisationError as exc:
             # openpyxl writes each sheet to a temporary file through lxml, which reports a full
             # disk as "IO_ENOSPC" (or "IO_EFBIG"): make it the OSError it is. The sheet writers

@@ -180,6 +180,7 @@ class Standings:
     def __init__(self) -> None:
         self._pending: dict[str, list[pd.DataFrame]] = {"responses": [], "objectives": []}
         self._joined: dict[str, list[pd.DataFrame]] = {"responses": [], "objectives": []}
+        self._seen: dict[str, dict] = {}
 
     def take(self, ret: Return) -> Return:
         """Move a kept return's rows (Spool.keep) into this store; return it without them."""
@@ -194,7 +195,21 @@ class Standings:
             responses=_NO_ROWS["responses"],
             objectives=_NO_ROWS["objectives"],
             commentary=_NO_ROWS["commentary"],
+            profile_cells=self._shared(ret.profile_cells),
+            column_letters=self._shared(ret.column_letters),
         )
+
+    #: Distinct maps of cells (`_shared`) remembered, at most.
+    SHARED_AT_MOST = 64
+
+    def _shared(self, cells: dict) -> dict:
+        """One object for each distinct map of where values were found: the returns made from
+        one workbook all have the same, a few kilobytes each, which thousands need not repeat
+        (no one writes to them)."""
+        key = repr(cells)
+        if key in self._seen or len(self._seen) < self.SHARED_AT_MOST:
+            return self._seen.setdefault(key, cells)
+        return cells
 
     def rows(self, name: str, returns: list[Return], columns: list[str]) -> pd.DataFrame:
         """Table `name` ("responses" or "objectives") of `returns` (taken here), their rows in

@@ -178,22 +178,14 @@ def run(
             "today": None if demo else generated,
         }
         welsh = welsh_codes(members_file) if language == "auto" else frozenset()
+        _give_back_large_blocks()
+        # One pool for the whole run, forked now, while this process holds little: what it
+        # gathers later (every return's standing, the scores) is not copied into the workers.
         pool = _process_pool(workers, len(paths))
-        # While the workers read the returns, this process builds what every report shares;
-        # the workers that render the reports are forked after it, so they share it too.
         # Each return is kept whole on disk as it is read; the run holds its standing only.
         spool, standings = held.enter_context(Spool()), Standings()
         checked = _check_all(
-            paths,
-            members,
-            options,
-            pool,
-            progress,
-            spool=spool,
-            standings=standings,
-            meanwhile=lambda: report.prepare(
-                framework, template, ("en", "cy") if welsh else ("en",)
-            ),
+            paths, members, options, pool, progress, spool=spool, standings=standings
         )
         run_year = year or _most_common_year(checked) or year_for_date(generated)
         not_read = [(path, None, [problem]) for path, problem in skipped]
@@ -210,6 +202,7 @@ def run(
 
         clock = time.perf_counter()
         scores = scoring.score(batch.responses, framework)
+        _release_free_memory()  # what scoring every pair of member and criterion took
         note = ""
         if record is None:
             record, note = _default_previous(out_root, run_year, demo, framework)
@@ -233,9 +226,6 @@ def run(
         kept: list[manifest.Outcome] = []
 
         clock = time.perf_counter()
-        if pool is not None:
-            pool.shutdown()
-        pool = _process_pool(workers, len(batch.returns))
         bench_inputs = {
             "members": members,
             "returns_log": batch.log,
@@ -248,20 +238,20 @@ def run(
             "demo": demo,
             "progress": since,
         }
-        # The benchmark's two editions go to the workers first (each a worker's job), the
-        # reports after them; this process writes the feedback meanwhile.
+        # The benchmark's two editions go to a worker first (one job, so that one worker at a
+        # time holds a benchmark's tables), the reports after them; this process writes the
+        # feedback meanwhile.
         built = (
-            {}
+            None
             if pool is None
-            else {
-                edition: pool.submit(
-                    _prebuilt_benchmark,
-                    out_dir / f"{output_files.TEMP_PREFIX}benchmark-{edition}.xlsx",
-                    edition=edition,
-                    **bench_inputs,
-                )
-                for edition in benchmark.EDITIONS
-            }
+            else pool.submit(
+                _prebuilt_benchmarks,
+                {
+                    edition: out_dir / f"{output_files.TEMP_PREFIX}benchmark-{edition}.xlsx"
+                    for edition in benchmark.EDITIONS
+                },
+                **bench_inputs,
+            )
         )
 
         def other_outputs() -> None:
@@ -287,7 +277,7 @@ def run(
                 records.write(
                     _named(benchmark.file_name(run_year, edition), demo),
                     lambda tmp, edition=edition: _benchmark_into(
-                        tmp, built.get(edition), edition=edition, **bench_inputs
+                        tmp, built, edition=edition, **bench_inputs
                     ),
                     force=force,
                 )
@@ -413,9 +403,8 @@ def _remove_temporaries(out_dir: Path) -> None:
 
 
 def _process_pool(workers: int | None, files: int) -> ProcessPoolExecutor | None:
-    """A pool for one step (validation, then reports), when there are enough files for
-    processes to pay; None means work in this process. The reports get a fresh pool, forked
-    once this process holds what they share, and free of what reading the returns left."""
+    """The run's pool (validation, then benchmark and reports), when there are enough files
+    for processes to pay; None means work in this process."""
     workers = workers or min(os.cpu_count() or 1, 8)
     if workers <= 1 or files < 4:
         return None
@@ -428,23 +417,41 @@ def _process_pool(workers: int | None, files: int) -> ProcessPoolExecutor | None
     return ProcessPoolExecutor(max_workers=min(workers, files))
 
 
-def _prebuilt_benchmark(path: Path, **inputs) -> Path | None:
-    """benchmark.write_benchmark on a worker; None when it failed, so that this process builds
-    it again and meets the failure itself (an lxml error cannot travel back from a worker)."""
-    try:
-        return benchmark.write_benchmark(path, **inputs)
-    except Exception:
-        Path(path).unlink(missing_ok=True)
-        return None
+def _prebuilt_benchmarks(paths: Mapping[str, Path], **inputs) -> dict[str, Path | None]:
+    """benchmark.write_benchmark of each edition to its path, on a worker: edition -> path, or
+    None when it failed, so that this process builds it again and meets the failure itself (an
+    lxml error cannot travel back from a worker)."""
+    made: dict[str, Path | None] = {}
+    for edition, path in paths.items():
+        try:
+            made[edition] = benchmark.write_benchmark(path, edition=edition, **inputs)
+        except Exception:
+            Path(path).unlink(missing_ok=True)
+            made[edition] = None
+    return made
 
 
-def _benchmark_into(tmp: Path, built, **inputs) -> None:
-    """Move the benchmark a worker built onto `tmp`, or build it here."""
-    made = built.result() if built is not None else None
+def _benchmark_into(tmp: Path, built, *, edition: str, **inputs) -> None:
+    """Move the edition a worker built (`built`: the future of `_prebuilt_benchmarks`) onto
+    `tmp`, or build it here."""
+    made = built.result()[edition] if built is not None else None
     if made is None:
-        benchmark.write_benchmark(tmp, **inputs)
+        benchmark.write_benchmark(tmp, edition=edition, **inputs)
     else:
         os.replace(made, tmp)
+
+
+def _give_back_large_blocks() -> None:
+    """Have the C library (glibc; elsewhere nothing) map every block of 128 KiB or more on
+    its own, so that it goes back to the system when freed. By default the threshold rises
+    with each large block freed, and the frames of a run of thousands would then be carved
+    from a heap that never shrinks, in this process and in the workers forked from it."""
+    with contextlib.suppress(AttributeError, OSError):
+        ctypes.CDLL(None).mallopt(_M_MMAP_THRESHOLD, 128 * 1024)
+
+
+#: mallopt's parameter for the size from which a block is mapped on its own (malloc.h).
+_M_MMAP_THRESHOLD = -3
 
 
 def _release_free_memory() -> None:

@@ -8,8 +8,10 @@ so a criterion missing from a return counts as not satisfied.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields
 
+import numpy as np
 import pandas as pd
 
 from pipeline.framework import Framework
@@ -54,7 +56,11 @@ NOT_APPLICABLE_COLUMNS = [
 
 
 def _text(column: pd.Series) -> pd.Series:
-    """A text column with missing values as "" and surrounding spaces dropped."""
+    """A text column with missing values as "" and surrounding spaces dropped. Of categories
+    (a run's held rows), each word is cleaned once and its rows share it."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        words = _cleaned_categories(column)[column.cat.codes.to_numpy()]
+        return pd.Series(words, index=column.index).astype(str)  # as the plain path's type
     return column.fillna("").astype(str).str.strip()
 
 
@@ -72,10 +78,39 @@ def response_grid(responses: pd.DataFrame, framework: Framework) -> pd.DataFrame
     Ingest leaves one row per criterion; should a frame hold two, the first wins, so that the
     totals stay right.
     """
+    return _grid(responses, _criteria(framework))
+
+
+#: The framework's columns that scoring reads on every (OPCC, criterion) pair; the others are
+#: added only to the few rows shown (next steps, not applicable claims), by `_detailed`.
+_GRID_COLUMNS = ["criterion_id", "theme", "level_rank", "order"]
+
+
+def _criteria(framework: Framework) -> pd.DataFrame:
+    return framework.frame.reset_index(drop=True).assign(order=lambda f: f.index)
+
+
+def _detailed(rows: pd.DataFrame, framework: Framework) -> pd.DataFrame:
+    """`rows` of a lean grid with the framework's other columns of their criterion."""
+    criteria = _criteria(framework).set_index("order")
+    return rows.join(criteria[[c for c in criteria.columns if c not in rows.columns]], on="order")
+
+
+def _grid(responses: pd.DataFrame, criteria: pd.DataFrame) -> pd.DataFrame:
     codes = _text(responses["opcc_code"]).drop_duplicates().sort_values()
-    criteria = framework.frame.reset_index(drop=True).assign(order=lambda f: f.index)
     grid = codes.to_frame("opcc_code").merge(criteria, how="cross")
-    answers = (
+    grid = grid.merge(_answers(responses), on=["opcc_code", "criterion_id"], how="left")
+    for column in ("status", "na_reason", "owner"):
+        grid[column] = _text(grid[column])
+    grid["target_date"] = pd.to_datetime(grid["target_date"])
+    grid["satisfied"] = satisfied(grid)
+    grid["claims_na"] = grid["status"].eq(NOT_APPLICABLE)
+    return grid
+
+
+def _answers(responses: pd.DataFrame) -> pd.DataFrame:
+    """The answer of each (OPCC, criterion): the first, should a frame hold two."""
+    return (
         responses.assign(
             opcc_code=_text(responses["opcc_code"]),
             criterion_id=_text(responses["criterion_id"]),
@@ -83,13 +118,62 @@ def response_grid(responses: pd.DataFrame, framework: Framework) -> pd.DataFrame
         .drop_duplicates(["opcc_code", "criterion_id"])
         .loc[:, ["opcc_code", "criterion_id", "status", "na_reason", "owner", "target_date"]]
     )
-    grid = grid.merge(answers, on=["opcc_code", "criterion_id"], how="left")
-    for column in ("status", "na_reason", "owner"):
-        grid[column] = _text(grid[column])
-    grid["target_date"] = pd.to_datetime(grid["target_date"])
-    grid["satisfied"] = satisfied(grid)
-    grid["claims_na"] = grid["status"].eq(NOT_APPLICABLE)
-    return grid
+
+
+def uptake(responses: pd.DataFrame, framework: Framework) -> pd.DataFrame:
+    """Per framework criterion, in framework order (its columns, and `order`): how many OPCCs
+    of `responses` it is counted over (`members`: all of them, a missing row being a blank
+    status), how many satisfy it and how many claim it is not applicable. The totals of
+    `response_grid`, counted on integer keys rather than by laying every OPCC on every
+    criterion: the benchmark counts those of thousands of returns."""
+    criteria = _criteria(framework)
+    opcc = _keys(responses["opcc_code"])
+    order = _lookup(
+        responses["criterion_id"],
+        {cid: place for place, cid in enumerate(criteria["criterion_id"])},
+    )
+    # The first answer of each (OPCC, criterion), should a frame hold two, as `_answers` keeps.
+    first = ~pd.DataFrame({"opcc": opcc, "order": order}).duplicated().to_numpy()
+    counted = first & (order >= 0)
+    not_applicable = _is(responses["status"], NOT_APPLICABLE)
+    met = _is(responses["status"], MET)
+    reasoned = ~_is(responses["na_reason"], "")
+    satisfied_rows = counted & (met | (not_applicable & reasoned))
+    claims = counted & not_applicable
+    return criteria.assign(
+        satisfied=np.bincount(order[satisfied_rows], minlength=len(criteria)).astype(int),
+        not_applicable=np.bincount(order[claims], minlength=len(criteria)).astype(int),
+        members=len(np.unique(opcc)),
+    )
+
+
+def _cleaned_categories(column: pd.Series) -> np.ndarray:
+    """The words of a categorical column as `_text` leaves them, with "" last (for code -1)."""
+    words = pd.Series(column.cat.categories, dtype=object).astype(str).str.strip()
+    return np.append(words.to_numpy(dtype=object), "")
+
+
+def _keys(column: pd.Series) -> np.ndarray:
+    """An integer for each row, the same for rows whose `_text` is the same."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        keys, _ = pd.factorize(_cleaned_categories(column))
+        return keys[column.cat.codes.to_numpy()]
+    return pd.factorize(_text(column))[0]
+
+
+def _lookup(column: pd.Series, places: dict[str, int]) -> np.ndarray:
+    """Each row's place in `places` by its `_text`, -1 where it has none."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        found = np.array([places.get(w, -1) for w in _cleaned_categories(column)], dtype=np.int64)
+        return found[column.cat.codes.to_numpy()]
+    return _text(column).map(places).fillna(-1).to_numpy(dtype=np.int64)
+
+
+def _is(column: pd.Series, word: str) -> np.ndarray:
+    """Whether each row's `_text` is `word`."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return (_cleaned_categories(column) == word)[column.cat.codes.to_numpy()]
+    return _text(column).eq(word).to_numpy(dtype=bool)
 
 
 def _levels_from_grid(grid: pd.DataFrame, framework: Framework) -> pd.DataFrame:
@@ -142,12 +226,15 @@ def level_profile(themes: pd.DataFrame) -> pd.DataFrame:
     return counts.sort_index().rename_axis("opcc_code").reset_index()[PROFILE_COLUMNS]
 
 
-def _next_steps_from_grid(grid: pd.DataFrame, themes: pd.DataFrame) -> pd.DataFrame:
+def _next_steps_from_grid(
+    grid: pd.DataFrame, themes: pd.DataFrame, framework: Framework
+) -> pd.DataFrame:
     reached = themes[["opcc_code", "theme", "level_rank"]].rename(
         columns={"level_rank": "reached_rank"}
     )
     grid = grid.merge(reached, on=["opcc_code", "theme"], how="left", validate="many_to_one")
     outstanding = grid[grid["level_rank"].eq(grid["reached_rank"] + 1) & ~grid["satisfied"]]
+    outstanding = _detailed(outstanding, framework)
     steps = outstanding.assign(target_level=outstanding["level"])
     return steps.sort_values(["opcc_code", "order"])[NEXT_STEP_COLUMNS].reset_index(drop=True)
 
@@ -157,17 +244,18 @@ def next_steps(responses: pd.DataFrame, themes: pd.DataFrame, framework: Framewo
 
     By the cumulative rule nothing below that level is outstanding; a theme at Advancing has none.
     """
-    return _next_steps_from_grid(response_grid(responses, framework), themes)
+    return _next_steps_from_grid(response_grid(responses, framework), themes, framework)
 
 
-def _not_applicable_from_grid(grid: pd.DataFrame) -> pd.DataFrame:
-    claims = grid[grid["claims_na"]].assign(counted=lambda f: f["na_reason"].ne(""))
+def _not_applicable_from_grid(grid: pd.DataFrame, framework: Framework) -> pd.DataFrame:
+    claims = _detailed(grid[grid["claims_na"]], framework)
+    claims = claims.assign(counted=lambda f: f["na_reason"].ne(""))
     return claims[NOT_APPLICABLE_COLUMNS].reset_index(drop=True)
 
 
 def not_applicable_claims(responses: pd.DataFrame, framework: Framework) -> pd.DataFrame:
     """Every Not applicable status, shown openly so it can be challenged; `counted` if reasoned."""
-    return _not_applicable_from_grid(response_grid(responses, framework))
+    return _not_applicable_from_grid(response_grid(responses, framework), framework)
 
 
 @dataclass(frozen=True)
@@ -191,25 +279,38 @@ class Scores:
             }
         )
 
-    def by_opcc(self) -> dict[str, Scores]:
+    def by_opcc(self) -> Mapping[str, Scores]:
         """`for_opcc` of every OPCC in `themes`, from one pass over each frame (a batch of
-        thousands would otherwise scan every frame once per OPCC)."""
-        parts = {item.name: _groups(getattr(self, item.name)) for item in fields(self)}
-        return {
-            code: Scores(
-                **{
-                    name: groups.get(code, _empty(getattr(self, name)))
-                    for name, groups in parts.items()
-                }
-            )
-            for code in sorted(set(self.themes["opcc_code"]))
+        thousands would otherwise scan every frame once per OPCC); each made when asked for, so
+        that a run of thousands never holds them all."""
+        return _ByOpcc(self)
+
+
+class _ByOpcc(Mapping):
+    def __init__(self, scores: Scores) -> None:
+        self._scores = scores
+        self._rows = {
+            item.name: getattr(scores, item.name).groupby("opcc_code", sort=False).indices
+            for item in fields(scores)
         }
+        self._codes = sorted(set(scores.themes["opcc_code"]))
 
+    def __getitem__(self, code: str) -> Scores:
+        if code not in self._rows["themes"]:
+            raise KeyError(code)
+        parts = {}
+        for name, rows in self._rows.items():
+            frame = getattr(self._scores, name)
+            parts[name] = (
+                frame.take(rows[code]).reset_index(drop=True) if code in rows else _empty(frame)
+            )
+        return Scores(**parts)
 
-def _groups(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    return {
-        code: group.reset_index(drop=True) for code, group in frame.groupby("opcc_code", sort=False)
-    }
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._codes)
+
+    def __len__(self) -> int:
+        return len(self._codes)
 
 
 def _empty(frame: pd.DataFrame) -> pd.DataFrame:
@@ -222,12 +323,12 @@ def _only(frame: pd.DataFrame, code: str) -> pd.DataFrame:
 
 def score(responses: pd.DataFrame, framework: Framework) -> Scores:
     """All the scores of every OPCC in `responses` (one join on the framework, shared by all)."""
-    grid = response_grid(responses, framework)
+    grid = _grid(responses, _criteria(framework)[_GRID_COLUMNS])
     themes = _levels_from_grid(grid, framework)
     return Scores(
         themes=themes,
         sections=section_levels(themes, framework),
         profile=level_profile(themes),
-        next_steps=_next_steps_from_grid(grid, themes),
-        not_applicable=_not_applicable_from_grid(grid),
+        next_steps=_next_steps_from_grid(grid, themes, framework),
+        not_applicable=_not_applicable_from_grid(grid, framework),
     )

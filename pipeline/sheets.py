@@ -3,7 +3,9 @@
 Text from a return is hostile until written: `put` stores every string as a string (never a
 formula), without the control characters a workbook cannot hold and within Excel's cell limit.
 The self-assessment workbook, the feedback workbooks and the benchmark all write through here.
-`Package` copies a saved workbook with a few of its parts replaced, without openpyxl.
+`Package` copies a saved workbook with a few of its parts replaced, without openpyxl. A `Tail`
+is a table's body written only as the workbook is saved (`save_with_tails`), one row at a time,
+so that a table of thousands of rows never sits in memory as cells.
 """
 
 from __future__ import annotations
@@ -13,16 +15,23 @@ import struct
 import textwrap
 import zipfile
 import zlib
-from collections.abc import Iterable, Mapping
-from functools import lru_cache
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import lru_cache, partial
+from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import Cell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
+from openpyxl.utils.cell import get_column_letter, range_boundaries
+from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.worksheet.dimensions import SheetDimension
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 
-from pipeline.outputs import valid_text
+from pipeline.outputs import save_workbook, valid_text
 
 #: The most characters written into one cell (Excel holds 32,767; keep a margin).
 CELL_TEXT_LIMIT = 32_000
@@ -246,3 +255,76 @@ def _compressed(content: bytes, method: int) -> bytes:
         return content
     compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
     return compressor.compress(content) + compressor.flush()
+
+
+@dataclass(frozen=True)
+class Tail:
+    """The last rows of a sheet, made only as the workbook is saved: `rows()` yields each as
+    (row number, its cells, its height in points or None), in order, from `first_row` to
+    `last_row`, below every row the sheet holds, `last_column` columns wide. The cells are made
+    for the sheet (`Cell(ws, row, column)`, written with `write`) but not stored in it."""
+
+    first_row: int
+    last_row: int
+    last_column: int
+    rows: Callable[[], Iterator[tuple[int, list[Cell], float | None]]]
+
+
+def save_with_tails(book: Workbook, path: Path, tails: Mapping[Worksheet, Tail]) -> Path:
+    """Save `book` atomically (`outputs.save_workbook`), each sheet in `tails` with its tail's
+    rows after its own: the same bytes as if those cells had been in the sheet."""
+    return save_workbook(book, path, writer=partial(TailedWriter, tails=tails))
+
+
+class TailedWriter(ExcelWriter):
+    """openpyxl's ExcelWriter, writing each sheet that has a `Tail` with the tail's rows."""
+
+    def __init__(self, workbook: Workbook, archive: zipfile.ZipFile, tails: Mapping) -> None:
+        super().__init__(workbook, archive)
+        self._tails = tails
+
+    def write_worksheet(self, ws: Worksheet) -> None:
+        tail = self._tails.get(ws)
+        if tail is None:
+            super().write_worksheet(ws)
+            return
+        # As ExcelWriter.write_worksheet does for a sheet that is not write-only.
+        ws._drawing = SpreadsheetDrawing()
+        ws._drawing.charts = ws._charts
+        ws._drawing.images = ws._images
+        writer = _TailedSheetWriter(ws, tail)
+        writer.write()
+        ws._rels = writer._rels
+        self._archive.write(writer.out, ws.path[1:])
+        self.manifest.append(ws)
+        writer.cleanup()
+
+
+class _TailedSheetWriter(WorksheetWriter):
+    def __init__(self, ws: Worksheet, tail: Tail) -> None:
+        super().__init__(ws)
+        if ws._cells and tail.first_row <= ws.max_row:
+            raise ValueError(f"{ws.title}: a tail must start below the sheet's last row.")
+        self.tail = tail
+
+    def write_dimensions(self) -> None:
+        """The sheet's used range, taking in the tail."""
+        low_column, low_row, high_column, high_row = range_boundaries(self.ws.calculate_dimension())
+        if self.tail.last_row >= self.tail.first_row:
+            high_row = max(high_row, self.tail.last_row)
+            high_column = max(high_column, self.tail.last_column)
+        ref = f"{get_column_letter(low_column)}{low_row}:{get_column_letter(high_column)}{high_row}"
+        self.xf.send(SheetDimension(ref).to_tree())
+
+    def write_rows(self) -> None:
+        xf = self.xf.send(True)
+        dimensions = self.ws.row_dimensions
+        with xf.element("sheetData"):
+            for row_idx, row in self.rows():
+                self.write_row(xf, row, row_idx)
+            for row_idx, cells, height in self.tail.rows():
+                if height is not None:
+                    dimensions[row_idx].height = height
+                self.write_row(xf, cells, row_idx)
+                dimensions.pop(row_idx, None)
+        self.xf.send(None)

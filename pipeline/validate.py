@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -92,7 +93,15 @@ class Batch:
 
     def problems_of(self, file: str) -> list[Problem]:
         """The problems of one file, as named in the log."""
-        return [problem for problem in self.found if problem.file == file]
+        return self._by_file.get(file, [])
+
+    @functools.cached_property
+    def _by_file(self) -> dict[str, list[Problem]]:
+        """The problems by file, found once: feedback asks for every file's in turn."""
+        by_file: dict[str, list[Problem]] = {}
+        for problem in self.found:
+            by_file.setdefault(problem.file, []).append(problem)
+        return by_file
 
     @property
     def unused(self) -> pd.DataFrame:

@@ -23,8 +23,9 @@ from helpers import (
     table_rows,
 )
 from helpers import contrast as _contrast
+from openpyxl.cell import Cell
 
-from pipeline import benchmark, members, national, outputs, scoring
+from pipeline import benchmark, members, national, outputs, scoring, sheets
 from pipeline.returns import OBJECTIVE_COLUMNS
 from pipeline.vocabulary import LEVEL_CHART_COLOURS, LEVEL_LADDER
 
@@ -411,6 +412,31 @@ def test_no_personal_data_or_paths_anywhere(book):
 def test_the_same_inputs_give_the_same_bytes(tmp_path, written):
     again = benchmark.write_benchmark(tmp_path / "again.xlsx", **inputs())
     assert outputs.sha256_file(again) == outputs.sha256_file(written)
+
+
+@pytest.mark.parametrize("edition", benchmark.EDITIONS)
+def test_tables_written_as_saved_give_the_bytes_of_a_book_holding_every_cell(tmp_path, edition):
+    """write_benchmark leaves the long tables' rows out of the sheets and writes them as it
+    saves (sheets.Tail); a book built with every cell in its sheets must save the same."""
+    streamed = benchmark.write_benchmark(
+        tmp_path / "streamed.xlsx", **inputs(), edition=edition, demo=True
+    )
+    whole = benchmark.build_benchmark(**inputs(), edition=edition, demo=True)
+    assert whole["Levels"].max_row > benchmark.HEADER_ROW + 40  # the stored book holds the rows
+    held = outputs.save_workbook(whole, tmp_path / "whole.xlsx")
+    assert streamed.read_bytes() == held.read_bytes()
+    levels = table_rows(openpyxl.load_workbook(streamed)["Levels"], "LevelsTable")
+    assert len(levels) == len(MEMBERS)
+
+
+def test_a_tail_must_start_below_the_rows_its_sheet_holds(tmp_path):
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws["A3"] = "held"
+    early = sheets.Tail(2, 2, 1, lambda: iter([(2, [sheets.write(Cell(ws, 2, 1), "x")], None)]))
+    with pytest.raises(ValueError, match="below the sheet's last row"):
+        sheets.save_with_tails(book, tmp_path / "early.xlsx", {ws: early})
+    assert not (tmp_path / "early.xlsx").exists()
 
 
 def test_a_batch_with_no_accepted_return_still_gives_a_benchmark(tmp_path):

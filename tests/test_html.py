@@ -27,6 +27,7 @@ from helpers import member_subset
 from pipeline import charts, demo, framework, marks, members, scoring, validate
 from pipeline import returns as returns_module
 from pipeline.demo import batch as demo_batch
+from pipeline.outputs import TEMP_PREFIX
 from pipeline.report import html, model, publish
 
 YEAR = "2025-26"
@@ -557,3 +558,23 @@ def test_the_batch_passes_the_language_to_every_page(demo_run, whole_returns, tm
         language="cy-GB",
     )
     assert '<html lang="cy-GB">' in written[0].path.read_text(encoding="utf-8")
+
+
+def test_reports_handed_to_a_pool_a_few_at_a_time_are_those_written_in_turn(
+    demo_run, whole_returns, tmp_path, monkeypatch
+):
+    """The run hands its reports to its pool as workers free up (publish._Feeder), so that the
+    jobs of thousands are never all made at once: the files are those of a run without one."""
+    monkeypatch.setattr(publish._Feeder, "IN_FLIGHT", 1)
+    rets, scores = whole_returns
+    fw, members_frame = _framework_and_members(demo_run)
+    args = (rets, scores, fw, members_frame)
+    alone = publish.write_reports_and_pages(*args, tmp_path / "alone", generated=GENERATED)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pooled = publish.write_reports_and_pages(
+            *args, tmp_path / "pooled", generated=GENERATED, executor=pool
+        )
+    for one, other in zip(alone, pooled, strict=True):
+        assert [o.path.name for o in one] == [o.path.name for o in other]
+        assert [o.path.read_bytes() for o in one] == [o.path.read_bytes() for o in other]
+    assert not [p for p in (tmp_path / "pooled").iterdir() if p.name.startswith(TEMP_PREFIX)]

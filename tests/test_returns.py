@@ -78,6 +78,11 @@ def test_the_standings_give_the_rows_of_the_returns_asked_for_in_their_order(who
         standings = Standings()
         taken = [standings.take(spool.keep(ret, index)) for index, ret in enumerate(whole, 1)]
         assert all(t.responses.empty and t.objectives.empty for t in taken)
+        # Returns made from one workbook share one map of where their values were found.
+        assert [t.profile_cells for t in taken] == [r.profile_cells for r in whole]
+        assert [t.column_letters for t in taken] == [r.column_letters for r in whole]
+        same = [t for t in taken if t.profile_cells == taken[0].profile_cells]
+        assert len(same) > 1 and all(t.profile_cells is same[0].profile_cells for t in same)
         chosen = [taken[3], taken[0], taken[2]]
         rows = standings.rows("responses", chosen, returns.RESPONSE_COLUMNS)
         objectives = standings.rows("objectives", chosen, returns.OBJECTIVE_COLUMNS)

@@ -338,3 +338,46 @@ def test_levels_follow_the_cumulative_rule(first, second):
             assert got == ranks.min()
         steps = scores.next_steps[scores.next_steps["opcc_code"] == code]
         assert all(not ok[cid] for cid in steps["criterion_id"])
+
+
+def test_each_opccs_scores_made_when_asked_for_equal_those_filtered_from_the_whole():
+    responses = pd.concat(
+        [
+            responses_for("dorset", {"1.1.a": "Not met", "2.1.a": "Not applicable"}),
+            responses_for("kent", default="Met"),
+            responses_for("wiltshire", default="Not met"),
+        ],
+        ignore_index=True,
+    )
+    scores = scoring.score(responses, FW)
+    by_opcc = scores.by_opcc()
+    assert list(by_opcc) == ["dorset", "kent", "wiltshire"] and len(by_opcc) == 3
+    assert by_opcc.get("surrey") is None
+    for code in by_opcc:
+        one, filtered = by_opcc[code], scores.for_opcc(code)
+        for name in ("themes", "sections", "profile", "next_steps", "not_applicable"):
+            pd.testing.assert_frame_equal(getattr(one, name), getattr(filtered, name))
+    assert by_opcc["kent"].next_steps.empty and not by_opcc["wiltshire"].next_steps.empty
+    standings = national.standings(scores.themes)
+    assert list(standings) == ["dorset", "kent", "wiltshire"] and standings.get("surrey") is None
+    assert standings["dorset"] == national.standing(scores.themes, "dorset")
+
+
+def test_uptake_of_rows_held_as_categories_equals_that_of_text():
+    """A run holds every return's rows with their words as categories (returns.Standings):
+    scores and uptake from them are those of the plain text."""
+    responses = pd.concat(
+        [
+            responses_for("a", {"7.2.b": "Not met", "4.1.c": "Not applicable"}),
+            responses_for("b", {"1.1.a": "Not applicable"}, reasons={"1.1.a": " x "}),
+        ],
+        ignore_index=True,
+    )
+    held = responses.astype({c: "category" for c in ("opcc_code", "criterion_id", "status")})
+    held["na_reason"] = held["na_reason"].astype("category")
+    pd.testing.assert_frame_equal(
+        national.criterion_uptake(held, FW), national.criterion_uptake(responses, FW)
+    )
+    pd.testing.assert_frame_equal(
+        scoring.score(held, FW).themes, scoring.score(responses, FW).themes
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,34 +154,63 @@ def render_jobs(
     """One job per report, in file order: what every writer (Word, web page) renders from. A
     member in `welsh` has two, Welsh then English, each naming the other as its counterpart.
     `out_dir`, where the jobs' files go, is made if it is not there."""
+    return list(
+        iter_render_jobs(
+            returns,
+            scores,
+            framework,
+            members,
+            out_dir,
+            template=template,
+            generated=generated,
+            demo=demo,
+            progress=progress,
+            appendix=appendix,
+            welsh=welsh,
+        )
+    )
+
+
+def iter_render_jobs(
+    returns: Sequence[Return],
+    scores: scoring.Scores,
+    framework: Framework,
+    members: pd.DataFrame,
+    out_dir: Path,
+    *,
+    template: Path | None,
+    generated: dt.date,
+    demo: bool = False,
+    progress: Progress | None = None,
+    appendix: Appendix = DEFAULT_APPENDIX,
+    welsh: Collection[str] = (),
+) -> Iterator[RenderJob]:
+    """`render_jobs`, each made as it is asked for: a job holds its member's scores and
+    national standing, which thousands of members' jobs at once would fill memory with."""
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     by_code = {row["code"]: row for row in members.to_dict("records")}
     several = scores.themes["opcc_code"].nunique() > 1
     standings = national_figures.standings(scores.themes) if several else {}
     by_opcc = scores.by_opcc()
-    jobs = []
     for ret in sorted(returns, key=lambda r: (r.opcc_code, r.reporting_year)):
         languages = report_languages(ret.opcc_code, welsh)
         for language in languages:
             other = next((each for each in languages if each != language), None)
-            jobs.append(
-                RenderJob(
-                    ret,
-                    by_opcc.get(ret.opcc_code) or scores.for_opcc(ret.opcc_code),
-                    framework,
-                    by_code.get(ret.opcc_code, {}),
-                    template,
-                    standings.get(ret.opcc_code),
-                    generated,
-                    Path(out_dir),
-                    demo,
-                    progress.for_opcc(ret.opcc_code) if progress is not None else None,
-                    appendix,
-                    language,
-                    None if other is None else _name(ret, other, demo),
-                )
+            yield RenderJob(
+                ret,
+                by_opcc.get(ret.opcc_code) or scores.for_opcc(ret.opcc_code),
+                framework,
+                by_code.get(ret.opcc_code, {}),
+                template,
+                standings.get(ret.opcc_code),
+                generated,
+                Path(out_dir),
+                demo,
+                progress.for_opcc(ret.opcc_code) if progress is not None else None,
+                appendix,
+                language,
+                None if other is None else _name(ret, other, demo),
             )
-    return jobs
 
 
 def prepare(framework: Framework, template: Path | None, languages: Sequence[str]) -> None:
@@ -268,30 +297,30 @@ def write_reports(
     )
     rendered = list((map if executor is None else executor.map)(render_report, jobs))
     placed = [
-        (job, job.name, path, prompts) for job, (path, prompts) in zip(jobs, rendered, strict=True)
+        (job.ret.opcc_code, job.name, path, prompts)
+        for job, (path, prompts) in zip(jobs, rendered, strict=True)
     ]
     return place(out_dir, placed, force=force)
 
 
 def place(
     out_dir: Path,
-    placed: Sequence[tuple[RenderJob, str, Path, tuple[str, ...]]],
+    placed: Sequence[tuple[str, str, Path, tuple[str, ...]]],
     *,
     force: bool,
 ) -> list[ReportOutcome]:
-    """Move each rendered file (job, name, path, prompts) to its name in `out_dir` through the
-    manifest, so an edited file is kept and the new one written beside it; no temporary stays."""
+    """Move each rendered file (member code, name, path, prompts) to its name in `out_dir`
+    through the manifest, so an edited file is kept and the new one written beside it; no
+    temporary stays."""
     records = manifest.Manifest.load(out_dir)
     outcomes: list[ReportOutcome] = []
     try:
-        for job, name, path, prompts in placed:
+        for code, name, path, prompts in placed:
             outcome = records.write(
                 name, lambda target, path=path: os.replace(path, target), force=force
             )
             outcomes.append(
-                ReportOutcome(
-                    job.ret.opcc_code, outcome.path, outcome.status, outcome.message, prompts
-                )
+                ReportOutcome(code, outcome.path, outcome.status, outcome.message, prompts)
             )
     finally:
         for _, _, path, _ in placed:

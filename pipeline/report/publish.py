@@ -13,8 +13,9 @@ import contextlib
 import dataclasses
 import datetime as dt
 import functools
-from collections.abc import Callable, Collection, Iterator, Sequence
-from concurrent.futures import Executor
+import threading
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, Future
 from pathlib import Path
 
 import pandas as pd
@@ -28,6 +29,7 @@ from pipeline.report.files import (
     RenderJob,
     ReportOutcome,
     content_for,
+    iter_render_jobs,
     place,
     render_jobs,
 )
@@ -103,7 +105,7 @@ def write_reports_and_pages(
     `executor` renders them (without one, after), so that other work overlaps theirs."""
     out_dir = Path(out_dir)
     word.template_bytes(template)  # fail before any report if the template is unusable
-    jobs = render_jobs(
+    jobs = iter_render_jobs(
         returns,
         scores,
         framework,
@@ -117,49 +119,99 @@ def write_reports_and_pages(
         welsh=welsh,
     )
     if executor is None:
-        rendered = [render_report_and_page(job) for job in jobs]
+        rendered = [(job.ret.opcc_code, job.name, render_report_and_page(job)) for job in jobs]
         if meanwhile is not None:
             meanwhile()
     else:
-        pending = executor.map(render_report_and_page, jobs, chunksize=_chunk(len(jobs)))
+        feeder = _Feeder(executor, jobs)
         try:
             if meanwhile is not None:
                 meanwhile()
         except BaseException:
-            _discard(pending)
+            feeder.discard()
             raise
-        rendered = list(pending)
-    pairs = list(zip(jobs, rendered, strict=True))
+        rendered = feeder.results()
     try:
         reports = place(
             out_dir,
-            [(job, job.name, path, prompts) for job, (path, prompts, _) in pairs],
+            [(code, name, path, prompts) for code, name, (path, prompts, _) in rendered],
             force=force,
         )
     except BaseException:
-        for _, (_, _, page) in pairs:
+        for _, _, (_, _, page) in rendered:
             page.unlink(missing_ok=True)
         raise
     pages = place(
         out_dir,
-        [(job, html.html_name(job.name), page, ()) for job, (_, _, page) in pairs],
+        [(code, html.html_name(name), page, ()) for code, name, (_, _, page) in rendered],
         force=force,
     )
     return reports, pages
 
 
-def _discard(pending: Iterator) -> None:
+class _Feeder:
+    """Hands `jobs` to `executor` from a thread of this process, at most IN_FLIGHT at a time,
+    so that the jobs (each with its member's scores) are made as the workers need them, never
+    all at once, while this process does other work (`meanwhile`)."""
+
+    IN_FLIGHT = 16
+
+    def __init__(self, executor: Executor, jobs: Iterator[RenderJob]) -> None:
+        self._slots = threading.Semaphore(self.IN_FLIGHT)
+        self._stop = threading.Event()
+        self._submitted: list[tuple[str, str, Future]] = []
+        self._failure: list[BaseException] = []
+        self._thread = threading.Thread(
+            target=self._feed, args=(executor, jobs), name="report-feeder", daemon=True
+        )
+        self._thread.start()
+
+    def _feed(self, executor: Executor, jobs: Iterator[RenderJob]) -> None:
+        try:
+            for job in jobs:
+                self._slots.acquire()
+                if self._stop.is_set():
+                    return
+                future = executor.submit(render_report_and_page, job)
+                future.add_done_callback(lambda _: self._slots.release())
+                self._submitted.append((job.ret.opcc_code, job.name, future))
+        except BaseException as exc:  # raised again by `results`, in the caller's thread
+            self._failure.append(exc)
+
+    def results(self) -> list[tuple[str, str, tuple[Path, tuple[str, ...], Path]]]:
+        """(member code, report name, what render_report_and_page returned) of every job, in
+        order; the first failure of a job raised, once every job has ended."""
+        self._thread.join()
+        if self._failure:
+            self.discard()
+            raise self._failure[0]
+        done = []
+        try:
+            for code, name, future in self._submitted:
+                done.append((code, name, future.result()))
+        except BaseException:
+            for _, _, (report, _, page) in done:
+                report.unlink(missing_ok=True)
+                page.unlink(missing_ok=True)
+            self.discard()
+            raise
+        return done
+
+    def discard(self) -> None:
+        """Stop handing out jobs, wait for those handed out, and remove what they wrote."""
+        self._stop.set()
+        self._slots.release()  # wakes the feeder, should it wait for a slot
+        self._thread.join()
+        _discard(future for _, _, future in self._submitted)
+
+
+def _discard(pending: Iterable[Future]) -> None:
     """Wait for the rendering still going on, and remove what it wrote."""
-    with contextlib.suppress(Exception):
-        for report, _, page in pending:
+    for future in pending:
+        with contextlib.suppress(Exception):
+            report, _, page = future.result()
             report.unlink(missing_ok=True)
             page.unlink(missing_ok=True)
-
-
-def _chunk(jobs: int) -> int:
-    """Jobs sent to a worker at a time: enough to spare the round trips, few enough to share
-    the work evenly."""
-    return max(1, min(8, jobs // 16))
 
 
 def write_html_reports(
@@ -201,6 +253,7 @@ def write_html_reports(
     render = functools.partial(render_page, language=language)
     rendered = list((map if executor is None else executor.map)(render, jobs))
     placed = [
-        (job, html.html_name(job.name), path, ()) for job, path in zip(jobs, rendered, strict=True)
+        (job.ret.opcc_code, html.html_name(job.name), path, ())
+        for job, path in zip(jobs, rendered, strict=True)
     ]
     return place(out_dir, placed, force=force)

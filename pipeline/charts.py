@@ -50,13 +50,6 @@ def levels_chart(themes: pd.DataFrame, words: i18n.Translator | None = None) -> 
     )
 
 
-def prepare(
-    numbers: tuple[int, ...], titles: tuple[str, ...], words: i18n.Translator | None = None
-) -> None:
-    """Lay out the levels chart of these themes now (see `levels_chart`), for the charts to come."""
-    _levels_frame(numbers, titles, (words or i18n.Translator())._("Level reached"))
-
-
 @lru_cache(maxsize=64)
 def _render(
     numbers: tuple[int, ...], titles: tuple[str, ...], ranks: tuple[int, ...], axis: str

@@ -19,7 +19,7 @@ import docx
 import pandas as pd
 from docx.document import Document as WordDocument
 
-from pipeline import charts, i18n, manifest, marks, outputs, scoring, vocabulary
+from pipeline import manifest, marks, outputs, scoring, vocabulary
 from pipeline import national as national_figures
 from pipeline.framework import Framework
 from pipeline.progress import Progress
@@ -211,19 +211,6 @@ def iter_render_jobs(
                 language,
                 None if other is None else _name(ret, other, demo),
             )
-
-
-def prepare(framework: Framework, template: Path | None, languages: Sequence[str]) -> None:
-    """Build, in this process, what every report of a batch shares: the template saved with an
-    empty body, the chart's fixed parts and the catalogues, in each of `languages`. Processes
-    forked afterwards share it instead of each building their own."""
-    data = word.template_bytes(template)
-    numbers = tuple(theme.number for theme in framework.themes)
-    titles = tuple(theme.title for theme in framework.themes)
-    for language in languages:
-        words = i18n.translator(language)
-        word.prepare(data, words.tag)
-        charts.prepare(numbers, titles, words)
 
 
 def content_for(job: RenderJob) -> model.Document:

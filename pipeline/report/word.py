@@ -703,16 +703,6 @@ class _Relationships:
         return self.shapes
 
 
-def prepare(data: bytes, language: str) -> None:
-    """Build the skeleton of the template `data` in `language` (a tag such as en-GB) now, its
-    unchanging entries deflated."""
-    skeleton = _skeleton(data, language)
-    outputs.office_zip(
-        [entry for entry in skeleton.entries if entry[0] in skeleton.unchanging],
-        unchanging=skeleton.unchanging,
-    )
-
-
 @lru_cache(maxsize=8)
 def _skeleton(data: bytes, language: str) -> _Skeleton:
     """Open the template once, clear its body, add what it lacks and save it as python-docx

@@ -150,43 +150,12 @@ def render_jobs(
     progress: Progress | None = None,
     appendix: Appendix = DEFAULT_APPENDIX,
     welsh: Collection[str] = (),
-) -> list[RenderJob]:
+) -> Iterator[RenderJob]:
     """One job per report, in file order: what every writer (Word, web page) renders from. A
     member in `welsh` has two, Welsh then English, each naming the other as its counterpart.
-    `out_dir`, where the jobs' files go, is made if it is not there."""
-    return list(
-        iter_render_jobs(
-            returns,
-            scores,
-            framework,
-            members,
-            out_dir,
-            template=template,
-            generated=generated,
-            demo=demo,
-            progress=progress,
-            appendix=appendix,
-            welsh=welsh,
-        )
-    )
-
-
-def iter_render_jobs(
-    returns: Sequence[Return],
-    scores: scoring.Scores,
-    framework: Framework,
-    members: pd.DataFrame,
-    out_dir: Path,
-    *,
-    template: Path | None,
-    generated: dt.date,
-    demo: bool = False,
-    progress: Progress | None = None,
-    appendix: Appendix = DEFAULT_APPENDIX,
-    welsh: Collection[str] = (),
-) -> Iterator[RenderJob]:
-    """`render_jobs`, each made as it is asked for: a job holds its member's scores and
-    national standing, which thousands of members' jobs at once would fill memory with."""
+    `out_dir`, where the jobs' files go, is made if it is not there. Each job is made as it is
+    asked for: it holds its member's scores and national standing, which the jobs of thousands
+    of members at once would fill memory with."""
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     by_code = {row["code"]: row for row in members.to_dict("records")}
     several = scores.themes["opcc_code"].nunique() > 1
@@ -269,18 +238,20 @@ def write_reports(
     """
     out_dir = Path(out_dir)
     word.template_bytes(template)  # fail before any report if the template is unusable
-    jobs = render_jobs(
-        returns,
-        scores,
-        framework,
-        members,
-        out_dir,
-        template=template,
-        generated=generated,
-        demo=demo,
-        progress=progress,
-        appendix=appendix,
-        welsh=welsh,
+    jobs = list(
+        render_jobs(
+            returns,
+            scores,
+            framework,
+            members,
+            out_dir,
+            template=template,
+            generated=generated,
+            demo=demo,
+            progress=progress,
+            appendix=appendix,
+            welsh=welsh,
+        )
     )
     rendered = list((map if executor is None else executor.map)(render_report, jobs))
     placed = [

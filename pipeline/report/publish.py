@@ -29,7 +29,6 @@ from pipeline.report.files import (
     RenderJob,
     ReportOutcome,
     content_for,
-    iter_render_jobs,
     place,
     render_jobs,
 )
@@ -105,7 +104,7 @@ def write_reports_and_pages(
     `executor` renders them (without one, after), so that other work overlaps theirs."""
     out_dir = Path(out_dir)
     word.template_bytes(template)  # fail before any report if the template is unusable
-    jobs = iter_render_jobs(
+    jobs = render_jobs(
         returns,
         scores,
         framework,
@@ -237,18 +236,20 @@ def write_html_reports(
     page (`-cy.html`, `-en.html`), as their Word reports.
     """
     out_dir = Path(out_dir)
-    jobs = render_jobs(
-        returns,
-        scores,
-        framework,
-        members,
-        out_dir,
-        template=None,
-        generated=generated,
-        demo=demo,
-        progress=progress,
-        appendix=appendix,
-        welsh=welsh,
+    jobs = list(
+        render_jobs(
+            returns,
+            scores,
+            framework,
+            members,
+            out_dir,
+            template=None,
+            generated=generated,
+            demo=demo,
+            progress=progress,
+            appendix=appendix,
+            welsh=welsh,
+        )
     )
     render = functools.partial(render_page, language=language)
     rendered = list((map if executor is None else executor.map)(render, jobs))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import pickle
 from collections.abc import Callable
 from pathlib import Path
 
@@ -36,14 +38,38 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: rank.get(item.path.stem, len(rank)))
 
 
+def session_folder(tmp_path_factory) -> Path:
+    """The folder of this session that all its workers (pytest-xdist) see."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 @pytest.fixture(scope="session", autouse=True)
 def chart_frames(tmp_path_factory) -> Path:
     """The charts' frames are kept for this session only (never in the user's cache folder),
     in one folder for all its workers and the runs they start in other processes."""
-    base = tmp_path_factory.getbasetemp()
-    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "chart-frames"
+    folder = session_folder(tmp_path_factory) / "chart-frames"
     os.environ[charts.CACHE_VARIABLE] = str(folder)
     return folder
+
+
+@pytest.fixture(scope="session")
+def national_demo(tmp_path_factory):
+    """The national demo set (every member, the default seed, 2025-26), made once a session for
+    all its workers: the first to ask makes it under a lock, the others read what it says it
+    made. Tests read it and never write into its folder."""
+    from pipeline import demo
+
+    shared = session_folder(tmp_path_factory)
+    described = shared / "national-demo.pickle"
+    with open(shared / "national-demo.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not described.is_file():
+            made = demo.make_demo_returns(shared / "national-demo", year="2025-26")
+            partial = described.with_suffix(".partial")
+            partial.write_bytes(pickle.dumps(made))
+            partial.replace(described)
+        return pickle.loads(described.read_bytes())
 
 
 @pytest.fixture(scope="session")

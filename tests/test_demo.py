@@ -22,8 +22,10 @@ LABELS = layout.CRITERION_COLUMNS
 
 
 @pytest.fixture(scope="module")
-def demo_set(tmp_path_factory) -> demo.DemoSet:
-    return demo.make_demo_returns(tmp_path_factory.mktemp("demo"), seed=SEED, year=YEAR)
+def demo_set(national_demo) -> demo.DemoSet:
+    """The session's national set (conftest.national_demo), made with this seed and year."""
+    assert (national_demo.seed, national_demo.year) == (SEED, YEAR)
+    return national_demo
 
 
 @pytest.fixture(scope="module")

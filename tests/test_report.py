@@ -766,18 +766,52 @@ def test_template_without_the_styles_it_needs_is_refused(tmp_path, members_frame
 # --- LibreOffice: what a reader of the PDF sees -------------------------------------------------
 
 
-@pytest.mark.libreoffice
-@needs_libreoffice
-def test_pdf_shows_the_body_and_every_theme_level(tmp_path, members_frame):
-    default = write(tmp_path / "default", [make_return()], members_frame)[0].path
-    template = restyled_template(tmp_path)
-    restyled = tmp_path / "restyled-report.docx"
+@pytest.fixture(scope="module")
+def pdfs(tmp_path_factory, members_frame, national_demo) -> dict[str, object]:
+    """The PDFs a reader sees, made in one LibreOffice call: the test return's report on the
+    default template and on a restyled one, and the typical demo report (the median return of
+    the national demo set by criteria filled in, with the default appendix)."""
+    from pipeline import validate
+
+    folder = tmp_path_factory.mktemp("report-pdfs")
+    default = write(folder / "default", [make_return()], members_frame)[0].path
+    template = restyled_template(folder)
+    restyled = folder / "restyled-report.docx"
     shutil.copy(
-        write(tmp_path / "restyled", [make_return()], members_frame, template=template)[0].path,
+        write(folder / "restyled", [make_return()], members_frame, template=template)[0].path,
         restyled,
     )
-    convert([default, restyled], "pdf", tmp_path / "pdf")
-    pdf = tmp_path / "pdf" / default.with_suffix(".pdf").name
+    paths = validate.discover([national_demo.folder])
+    batch = validate.resolve([(p, *validate.check_file(p, members_frame)) for p in paths])
+    filled = {
+        r.opcc_code: int((r.responses["status"].fillna("") != "").sum()) for r in batch.returns
+    }
+    ordered = sorted(filled, key=lambda code: (filled[code], code))
+    typical = next(r for r in batch.returns if r.opcc_code == ordered[len(ordered) // 2])
+    scores = scoring.score(batch.responses, framework.load())
+    [outcome] = report.write_reports(
+        [typical],
+        scores,
+        framework.load(),
+        members_frame,
+        folder / "typical",
+        generated=GENERATED,
+        demo=True,
+    )
+    # Beside the typical report, where the run summary looks for its PDF.
+    out = outcome.path.parent
+    default_pdf, restyled_pdf, typical_pdf = convert([default, restyled, outcome.path], "pdf", out)
+    return {
+        "default": default_pdf,
+        "restyled": restyled_pdf,
+        "typical": (typical, outcome, typical_pdf),
+    }
+
+
+@pytest.mark.libreoffice
+@needs_libreoffice
+def test_pdf_shows_the_body_and_every_theme_level(pdfs):
+    pdf = pdfs["default"]
     text = subprocess.run(
         ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
@@ -787,7 +821,7 @@ def test_pdf_shows_the_body_and_every_theme_level(tmp_path, members_frame):
         level = EXPECTED_LEVELS[theme.number]
         assert f"Theme {theme.number}: {theme.title} Level reached: {level}" in flat
     fonts = subprocess.run(
-        ["pdffonts", str(tmp_path / "pdf" / "restyled-report.pdf")],
+        ["pdffonts", str(pdfs["restyled"])],
         capture_output=True,
         text=True,
         check=True,
@@ -1148,26 +1182,13 @@ def test_page_count_of_a_file_that_is_no_pdf_is_a_report_error(tmp_path):
 
 @pytest.mark.libreoffice
 @needs_libreoffice
-def test_a_typical_demo_report_is_20_to_35_pages(tmp_path, members_frame):
+def test_a_typical_demo_report_is_20_to_35_pages(pdfs):
     """The median demo return by criteria filled in, with the default appendix, as a PDF."""
     from rich.console import Console
 
-    from pipeline import demo, display, validate
+    from pipeline import display
 
-    made = demo.make_demo_returns(tmp_path / "returns", year=YEAR)
-    paths = validate.discover([made.folder])
-    batch = validate.resolve([(p, *validate.check_file(p, members_frame)) for p in paths])
-    filled = {
-        r.opcc_code: int((r.responses["status"].fillna("") != "").sum()) for r in batch.returns
-    }
-    ordered = sorted(filled, key=lambda code: (filled[code], code))
-    typical = next(r for r in batch.returns if r.opcc_code == ordered[len(ordered) // 2])
-    scores = scoring.score(batch.responses, framework.load())
-    out = tmp_path / "reports"
-    [outcome] = report.write_reports(
-        [typical], scores, framework.load(), members_frame, out, generated=GENERATED, demo=True
-    )
-    [pdf] = convert([outcome.path], "pdf", out)
+    typical, outcome, pdf = pdfs["typical"]
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
     pages = int(re.search(r"^Pages:\s+(\d+)", info.stdout, re.M).group(1))
     assert 20 <= pages <= 35, f"{typical.opcc_code}: {pages} pages"

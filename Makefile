@@ -19,6 +19,10 @@ $(STAMP): pyproject.toml
 # The test modules run on every core (pytest-xdist), each module on one worker so that its
 # fixtures are built once, the slowest first (tests/conftest.py); `.venv/bin/pytest
 # tests/test_x.py` runs one module on its own.
+# Bytecode is written (some systems set PYTHONDONTWRITEBYTECODE): without it each test worker
+# compiles the project and rewrites every test module's asserts again, and each `equality run`
+# the tests start compiles the project again.
+test: export PYTHONDONTWRITEBYTECODE =
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

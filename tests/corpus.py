@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import msoffcrypto.format.ooxml
-from helpers import edit, filled_return, rezip, row_number
+from helpers import edit, filled_and_changed, filled_return, rezip, row_number
 from openpyxl import Workbook
 from openpyxl.drawing.image import Image
 from openpyxl.formatting.rule import FormulaRule
@@ -113,7 +113,8 @@ class _Maker:
 
     def damaged(self, code: str, change: Callable[[Workbook], None], name: str = "") -> Path:
         """A complete return opened in a spreadsheet, changed and saved into the corpus."""
-        return edit(self.clean(code), change, self.folder / name if name else self.name(code))
+        target = self.folder / name if name else self.name(code)
+        return filled_and_changed(self.blank(code), change, target)
 
     def write(self, name: str, data: bytes) -> Path:
         path = self.folder / name

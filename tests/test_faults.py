@@ -24,7 +24,8 @@ from corpus import YEAR, _Maker
 from pipeline import members, outputs
 from pipeline.report import report_name
 
-MEMBERS = ("kent", "gwent", "dorset")
+#: English members only: one report each keeps the dozen runs short (Welsh runs: test_welsh).
+MEMBERS = ("kent", "essex", "dorset")
 RUN = ["--year", YEAR, "--date", "2026-05-01"]
 
 
@@ -141,16 +142,20 @@ def test_kill_9_leaves_nothing_that_the_next_run_does_not_clean(inbox, tmp_path,
     process.wait(timeout=30)
     if point != "validating":
         assert temporaries(out)  # the kill really left debris behind
+    stale, mine = stale_and_mine(out)
     code, said = finish(start(inbox, out))
     assert code == 0, said
+    assert not any(path.exists() for path in stale)
+    assert all(path.read_bytes() == b"someone's file" for path in mine)
     assert_complete(out)
 
 
-def test_stale_temporaries_are_removed_and_nothing_else(inbox, tmp_path):
-    out = tmp_path / "out"
+def stale_and_mine(out: Path) -> tuple[list[Path], list[Path]]:
+    """Temporaries an earlier version of the tool left behind, and files of a person's own that
+    look like them: the next run removes the first and nothing else."""
     reports, feedback = out / YEAR / "reports", out / YEAR / "feedback"
     for folder in (reports, feedback):
-        folder.mkdir(parents=True)
+        folder.mkdir(parents=True, exist_ok=True)
     stale = [
         reports / f"{outputs.TEMP_PREFIX}rendering-kent-{YEAR}.docx",
         reports / f".rendering-kent-{YEAR}.docx",  # as earlier versions named them
@@ -163,11 +168,7 @@ def test_stale_temporaries_are_removed_and_nothing_else(inbox, tmp_path):
     mine = [reports / ".my notes.txt", feedback / "kent-feedback (annotated).xlsx"]
     for path in mine:
         path.write_bytes(b"someone's file")
-    code, said = finish(start(inbox, out))
-    assert code == 0, said
-    assert not any(path.exists() for path in stale)
-    assert all(path.read_bytes() == b"someone's file" for path in mine)
-    assert_complete(out)
+    return stale, mine
 
 
 def test_a_second_run_on_the_same_folder_is_refused_clearly(inbox, tmp_path):
@@ -182,8 +183,8 @@ def test_a_second_run_on_the_same_folder_is_refused_clearly(inbox, tmp_path):
     code, said = finish(first)
     assert code == 0, said
     assert_complete(out)
-    code, said = finish(start(inbox, out))  # and the folder is free again afterwards
-    assert code == 0, said
+    with outputs.locked(out):  # and the folder is free again afterwards
+        pass
 
 
 def _assert_space_failure(code: int, said: str, out: Path, before: dict[str, str]) -> None:

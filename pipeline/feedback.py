@@ -18,10 +18,12 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import Cell
 from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
 from openpyxl.formatting.formatting import ConditionalFormattingList
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedNameDict
 from openpyxl.worksheet.datavalidation import DataValidationList
 from openpyxl.worksheet.hyperlink import Hyperlink
@@ -79,10 +81,12 @@ def write_validation_summary(batch: Batch, path: Path, *, demo: bool = False) ->
     """One workbook for the APCC: each file's verdict (Returns), every problem (Problems), and
     the catalogue of rules (Rules). `demo`: it says DEMO."""
     book = _new_book()
+    # A row per file and per problem: thousands in a large run, written only as it is saved.
+    tails: dict[Worksheet, sheets.Tail] = {}
     returns = book.create_sheet("Returns")
-    _table(returns, batch.log, _LOG_HEADERS, widths=(40, 24, 22, 8, 10, 14, 40, 60))
+    _table(returns, batch.log, _LOG_HEADERS, (40, 24, 22, 8, 10, 14, 40, 60), tails)
     problems = book.create_sheet("Problems")
-    _table(problems, batch.problems, _PROBLEM_HEADERS, widths=(7, 9, 36, 22, 22, 7, 90, 70))
+    _table(problems, batch.problems, _PROBLEM_HEADERS, (7, 9, 36, 22, 22, 7, 90, 70), tails)
     rules = book.create_sheet("Rules")
     catalogue = pd.DataFrame(
         [
@@ -94,7 +98,7 @@ def write_validation_summary(batch: Batch, path: Path, *, demo: bool = False) ->
     _table(rules, catalogue, headers, widths=(7, 22, 9, 36))
     if demo:
         marks.mark_workbook(book)
-    return save_book(book, Path(path))
+    return sheets.save_with_tails(book, Path(path), tails)
 
 
 def write_feedback(batch: Batch, out_dir: Path, *, demo: bool = False) -> list[Path]:
@@ -404,23 +408,42 @@ def _new_book() -> Workbook:
     return book
 
 
-def _table(ws: Worksheet, frame: pd.DataFrame, headers: dict[str, str], widths) -> None:
+def _table(
+    ws: Worksheet,
+    frame: pd.DataFrame,
+    headers: dict[str, str],
+    widths,
+    tails: dict[Worksheet, sheets.Tail] | None = None,
+) -> None:
+    """`frame`'s `headers` columns as a table with a filter; with `tails`, its body goes there
+    (`sheets.Tail`), made only as the workbook is saved."""
     for column, label in enumerate(headers.values(), start=1):
         cell = sheets.put_cell(ws, 1, column, label)
         cell.font, cell.fill = _BOLD, _HEADER_FILL
-    for row, record in enumerate(frame[list(headers)].itertuples(index=False), start=2):
-        for column, value in enumerate(record, start=1):
-            cell = sheets.put_cell(ws, row, column, value)
-            if isinstance(value, dt.date):
-                cell.number_format = "dd/mm/yyyy"
-            if isinstance(value, str) and len(value) > 40:
-                cell.alignment = _WRAP
     for index, width in enumerate(widths, start=1):
         ws.column_dimensions[ws.cell(row=1, column=index).column_letter].width = width
-    for row, record in enumerate(frame[list(headers)].itertuples(index=False), start=2):
-        texts = [(v, w) for v, w in zip(record, widths, strict=False) if isinstance(v, str)]
-        sheets.fit_row(ws, row, texts, max_lines=20)
+    body = frame[list(headers)]
+
+    def rows(stored: bool):
+        for row, record in enumerate(body.itertuples(index=False), start=2):
+            cells = []
+            for column, value in enumerate(record, start=1):
+                cell = Cell(ws, row=row, column=column) if not stored else ws.cell(row, column)
+                sheets.write(cell, value)
+                if isinstance(value, dt.date):
+                    cell.number_format = "dd/mm/yyyy"
+                if isinstance(value, str) and len(value) > 40:
+                    cell.alignment = _WRAP
+                cells.append(cell)
+            texts = [(v, w) for v, w in zip(record, widths, strict=False) if isinstance(v, str)]
+            yield row, cells, sheets.row_height(texts, max_lines=20)
+
+    if tails is None:
+        for row, _, height in rows(stored=True):
+            ws.row_dimensions[row].height = height
+    elif len(body):
+        tails[ws] = sheets.Tail(2, len(body) + 1, len(headers), lambda: rows(stored=False))
     ws.freeze_panes = "A2"
     sheets.print_landscape(ws)
     if len(frame):
-        ws.auto_filter.ref = ws.dimensions
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(body) + 1}"

@@ -173,7 +173,8 @@ class Standings:
     few large frames rather than thousands of small ones: a frame costs kilobytes of its own,
     more than a return's standing rows, and the rows of 4,300 returns must fit in a few MB."""
 
-    #: Frames joined into one (and their words made categories again) this many at a time.
+    #: Frames joined into one (and their words made categories again) this many at a time;
+    #: the joined pieces are joined once more only when the rows are asked for.
     JOIN_EVERY = 256
     _KEY = "_kept"
 
@@ -213,13 +214,15 @@ class Standings:
 
     def rows(self, name: str, returns: list[Return], columns: list[str]) -> pd.DataFrame:
         """Table `name` ("responses" or "objectives") of `returns` (taken here), their rows in
-        the order of `returns`, in `columns` order (those the standing holds)."""
+        the order of `returns`, in `columns` order (those the standing holds). The store then
+        lets its rows of that table go: ask once."""
         self._join(name)
         order = {_kept_index(ret): place for place, ret in enumerate(returns)}
-        frames = self._joined[name]
+        frames, self._joined[name] = self._joined[name], []
         if not frames or not order:
             return pd.DataFrame(columns=columns)
         frame = _joined(frames)
+        del frames
         place = frame[self._KEY].map(order)
         frame = frame[place.notna()].assign(**{self._KEY: place[place.notna()]})
         frame = frame.sort_values(self._KEY, kind="stable", ignore_index=True)
@@ -227,7 +230,7 @@ class Standings:
 
     def _join(self, name: str) -> None:
         if self._pending[name]:
-            self._joined[name] = [_joined([*self._joined[name], *self._pending[name]])]
+            self._joined[name].append(_joined(self._pending[name]))
             self._pending[name] = []
 
 

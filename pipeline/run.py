@@ -229,8 +229,9 @@ def run(
         bench_inputs = {
             "members": members,
             "returns_log": batch.log,
-            "scores": scores,
-            "responses": batch.responses,
+            # What the benchmark reads of them: the worker that builds it is sent no more.
+            "scores": scores.levels_alone(),
+            "responses": batch.responses[scoring.UPTAKE_COLUMNS],
             "objectives": batch.objectives,
             "framework": framework,
             "year": run_year,

@@ -120,6 +120,10 @@ def _answers(responses: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+#: The columns of the responses `uptake` reads.
+UPTAKE_COLUMNS = ["opcc_code", "criterion_id", "status", "na_reason"]
+
+
 def uptake(responses: pd.DataFrame, framework: Framework) -> pd.DataFrame:
     """Per framework criterion, in framework order (its columns, and `order`): how many OPCCs
     of `responses` it is counted over (`members`: all of them, a missing row being a blank
@@ -279,6 +283,17 @@ class Scores:
             }
         )
 
+    def levels_alone(self) -> Scores:
+        """The themes', sections' and profile's rows, with no next steps or claims (what the
+        benchmark reads): a worker sent these is not sent rows it never reads."""
+        return Scores(
+            themes=self.themes,
+            sections=self.sections,
+            profile=self.profile,
+            next_steps=_empty(self.next_steps),
+            not_applicable=_empty(self.not_applicable),
+        )
+
     def by_opcc(self) -> Mapping[str, Scores]:
         """`for_opcc` of every OPCC in `themes`, from one pass over each frame (a batch of
         thousands would otherwise scan every frame once per OPCC); each made when asked for, so
@@ -321,8 +336,31 @@ def _only(frame: pd.DataFrame, code: str) -> pd.DataFrame:
     return frame[frame["opcc_code"] == code]
 
 
+#: OPCCs scored together: the grid of every (OPCC, criterion) pair of thousands of returns is
+#: built a group at a time, so that scoring a run's memory does not grow with its size.
+SCORE_GROUP = 256
+
+
 def score(responses: pd.DataFrame, framework: Framework) -> Scores:
-    """All the scores of every OPCC in `responses` (one join on the framework, shared by all)."""
+    """All the scores of every OPCC in `responses`: the frames of `SCORE_GROUP` OPCCs at a time
+    (each a join on the framework shared by the group), in OPCC order, as one."""
+    keys = _text(responses["opcc_code"])
+    codes = sorted(set(keys))
+    if len(codes) <= SCORE_GROUP:
+        return _score(responses, framework)
+    groups = [
+        _score(responses[keys.isin(codes[start : start + SCORE_GROUP]).to_numpy()], framework)
+        for start in range(0, len(codes), SCORE_GROUP)
+    ]
+    return Scores(
+        **{
+            item.name: pd.concat([getattr(group, item.name) for group in groups], ignore_index=True)
+            for item in fields(Scores)
+        }
+    )
+
+
+def _score(responses: pd.DataFrame, framework: Framework) -> Scores:
     grid = _grid(responses, _criteria(framework)[_GRID_COLUMNS])
     themes = _levels_from_grid(grid, framework)
     return Scores(

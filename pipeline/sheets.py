@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import struct
 import textwrap
+import warnings
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -315,6 +316,26 @@ class _TailedSheetWriter(WorksheetWriter):
             high_column = max(high_column, self.tail.last_column)
         ref = f"{get_column_letter(low_column)}{low_row}:{get_column_letter(high_column)}{high_row}"
         self.xf.send(SheetDimension(ref).to_tree())
+
+    def write_tables(self) -> None:
+        """As openpyxl's, each table's columns named from its header row alone: openpyxl reads
+        the header as `ws[table.ref][0]`, which stores an empty cell in the sheet for every cell
+        of the table, the tail's too (a table of thousands of rows would be held after all)."""
+        for table in self.ws.tables.values():
+            if table.tableColumns or not table.headerRowCount:
+                continue
+            table._initialise_columns()
+            first_column, header_row, last_column, _ = range_boundaries(table.ref)
+            for column, named in zip(
+                range(first_column, last_column + 1), table.tableColumns, strict=True
+            ):
+                cell = self.ws.cell(row=header_row, column=column)
+                if cell.data_type != "s":
+                    warnings.warn(
+                        "File may not be readable: column headings must be strings.", stacklevel=2
+                    )
+                named.name = str(cell.value)
+        super().write_tables()
 
     def write_rows(self) -> None:
         xf = self.xf.send(True)

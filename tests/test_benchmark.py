@@ -24,6 +24,7 @@ from helpers import (
 )
 from helpers import contrast as _contrast
 from openpyxl.cell import Cell
+from openpyxl.worksheet.table import Table
 
 from pipeline import benchmark, members, national, outputs, scoring, sheets
 from pipeline.returns import OBJECTIVE_COLUMNS
@@ -427,6 +428,30 @@ def test_tables_written_as_saved_give_the_bytes_of_a_book_holding_every_cell(tmp
     assert streamed.read_bytes() == held.read_bytes()
     levels = table_rows(openpyxl.load_workbook(streamed)["Levels"], "LevelsTable")
     assert len(levels) == len(MEMBERS)
+
+
+def test_saving_a_table_whose_body_is_a_tail_stores_none_of_its_cells(tmp_path):
+    """openpyxl names a table's columns from `ws[table.ref]`, which would make a cell in the
+    sheet for every cell of the table, and hold a table of thousands of rows after all."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    for column, label in enumerate(["Member", "Level"], start=1):
+        sheets.put_cell(ws, 1, column, label)
+    count = 500
+
+    def body():
+        for row in range(2, count + 2):
+            cells = [sheets.write(Cell(ws, row, 1), f"m{row}"), sheets.write(Cell(ws, row, 2), 3)]
+            yield row, cells, None
+
+    ws.add_table(Table(displayName="T", ref=f"A1:B{count + 1}"))
+    path = sheets.save_with_tails(
+        book, tmp_path / "tail.xlsx", {ws: sheets.Tail(2, count + 1, 2, body)}
+    )
+    assert sorted(ws._cells) == [(1, 1), (1, 2)]
+    again = openpyxl.load_workbook(path).active
+    assert [c.name for c in again.tables["T"].tableColumns] == ["Member", "Level"]
+    assert again.max_row == count + 1 and again.cell(count + 1, 1).value == f"m{count + 1}"
 
 
 def test_a_tail_must_start_below_the_rows_its_sheet_holds(tmp_path):

@@ -114,6 +114,12 @@ def test_summary_lists_every_file_and_every_problem(batch, tmp_path):
     assert len(problems) - 1 == len(batch.problems)
     assert [row[0] for row in problems[1:]] == batch.problems["code"].tolist()
     assert {row[0] for row in sheet_rows(book["Rules"])[1:]} >= {"E001", "W101", "W123"}
+    # Written row by row as the workbook is saved, each row still filtered, dated and fitted.
+    sheet = book["Problems"]
+    assert sheet.auto_filter.ref == f"A1:H{len(batch.problems) + 1}"
+    assert book["Returns"]["F" + str(returns.index(kent) + 1)].number_format == "dd/mm/yyyy"
+    long = next(n for n, row in enumerate(problems[1:], start=2) if len(row[6]) > 100)
+    assert sheet.row_dimensions[long].height > 15 and sheet[f"G{long}"].alignment.wrap_text
 
 
 def test_text_from_a_return_is_never_a_formula(batch, tmp_path):

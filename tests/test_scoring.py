@@ -381,3 +381,30 @@ def test_uptake_of_rows_held_as_categories_equals_that_of_text():
     pd.testing.assert_frame_equal(
         scoring.score(held, FW).themes, scoring.score(responses, FW).themes
     )
+
+
+def test_scoring_in_groups_gives_the_frames_of_scoring_at_once(monkeypatch):
+    """A run of thousands is scored SCORE_GROUP members at a time: the same rows, in order."""
+    ids = sorted(IDS)
+    frames = []
+    for number, code in enumerate(["wiltshire", "avon", "kent", "dorset", "essex", "gwent", "zz"]):
+        statuses = {cid: vocabulary.NOT_MET for cid in ids[number :: 7 + number]}
+        statuses[ids[number * 11]] = vocabulary.NOT_APPLICABLE
+        reasons = {ids[number * 11]: "No custody suite."} if number % 2 else {}
+        frames.append(responses_for(code, statuses, reasons=reasons))
+    responses = pd.concat(frames, ignore_index=True)
+    at_once = scoring.score(responses, FW)
+    monkeypatch.setattr(scoring, "SCORE_GROUP", 3)
+    grouped = scoring.score(responses, FW)
+    for name in ("themes", "sections", "profile", "next_steps", "not_applicable"):
+        pd.testing.assert_frame_equal(getattr(grouped, name), getattr(at_once, name), obj=name)
+    assert at_once.next_steps["opcc_code"].nunique() == 7 and len(at_once.not_applicable) == 7
+    assert at_once.not_applicable["counted"].tolist().count(True) == 3
+
+
+def test_the_benchmark_is_sent_the_levels_alone():
+    scores = scoring.score(responses_for("kent", {ids_of(1, "Developing")[0]: "Not met"}), FW)
+    levels = scores.levels_alone()
+    assert levels.themes is scores.themes and levels.sections is scores.sections
+    assert len(scores.next_steps) and levels.next_steps.empty and levels.not_applicable.empty
+    assert list(levels.next_steps.columns) == list(scores.next_steps.columns)

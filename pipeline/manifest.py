@@ -90,15 +90,29 @@ class Manifest:
 
         The manifest is updated in memory; call `save()` once the batch is done.
         """
+        tmp = self.temporary(name)
+        try:
+            write(tmp)
+            return self.place(name, tmp, force=force)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def temporary(self, name: str) -> Path:
+        """A new empty temporary beside where `name` goes, for `place` to move there once it is
+        written (elsewhere, by another process, say); a killed run's are removed by the next."""
         target = outputs.inside(self.folder, name)
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, tmp_name = tempfile.mkstemp(
             prefix=f"{outputs.TEMP_PREFIX}new.", suffix=target.suffix, dir=target.parent
         )
         os.close(handle)
-        tmp = Path(tmp_name)
+        return Path(tmp_name)
+
+    def place(self, name: str, tmp: Path, *, force: bool = False) -> Outcome:
+        """Move the written temporary `tmp` (from `temporary`) to `name`, unless that would lose
+        an edit: then beside it (see module doc). `tmp` is gone afterwards, whatever happens."""
+        target = outputs.inside(self.folder, name)
         try:
-            write(tmp)
             digest = outputs.sha256_file(tmp)
             edited = self.is_edited(name)
             if target.exists() and outputs.sha256_file(target) == digest:

@@ -8,7 +8,6 @@ was read and written, so that a run can be audited and repeated.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import datetime as dt
 import gc
 import json
@@ -18,7 +17,7 @@ import stat
 import tempfile
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +42,9 @@ from pipeline import (
     framework as framework_module,
 )
 from pipeline import outputs as output_files
+from pipeline import (
+    pool as pool_module,
+)
 from pipeline import (
     progress as progress_module,
 )
@@ -178,10 +180,10 @@ def run(
             "today": None if demo else generated,
         }
         welsh = welsh_codes(members_file) if language == "auto" else frozenset()
-        _give_back_large_blocks()
+        pool_module.give_back_large_blocks()
         # One pool for the whole run, forked now, while this process holds little: what it
         # gathers later (every return's standing, the scores) is not copied into the workers.
-        pool = _process_pool(workers, len(paths))
+        pool = pool_module.process_pool(workers, len(paths))
         # Each return is kept whole on disk as it is read; the run holds its standing only.
         spool, standings = held.enter_context(Spool()), Standings()
         checked = _check_all(
@@ -202,7 +204,7 @@ def run(
 
         clock = time.perf_counter()
         scores = scoring.score(batch.responses, framework)
-        _release_free_memory()  # what scoring every pair of member and criterion took
+        pool_module.release_free_memory()  # what scoring every pair of member and criterion took
         note = ""
         if record is None:
             record, note = _default_previous(out_root, run_year, demo, framework)
@@ -240,8 +242,8 @@ def run(
             "progress": since,
         }
         # The benchmark's two editions go to a worker first (one job, so that one worker at a
-        # time holds a benchmark's tables), the reports after them; this process writes the
-        # feedback meanwhile.
+        # time holds a benchmark's tables), the reports and the feedback after them; this
+        # process places what they write and writes the summary meanwhile.
         built = (
             None
             if pool is None
@@ -259,8 +261,9 @@ def run(
             """Feedback, summary, benchmark and record: written while the pool renders reports."""
             clock = time.perf_counter()
             records = manifest.Manifest.load(out_dir / "feedback")
-            for name, write in feedback.feedback_jobs(batch, demo=demo):
-                kept.append(records.write(name, write, force=force))
+            kept.extend(
+                _write_all(records, feedback.feedback_jobs(batch, demo=demo), pool, force=force)
+            )
             if kept:
                 records.save()
             outputs["feedback"] = sorted(o.path for o in kept)
@@ -403,19 +406,41 @@ def _remove_temporaries(out_dir: Path) -> None:
         output_files.remove_temporaries(folder)
 
 
-def _process_pool(workers: int | None, files: int) -> ProcessPoolExecutor | None:
-    """The run's pool (validation, then benchmark and reports), when there are enough files
-    for processes to pay; None means work in this process."""
-    workers = workers or min(os.cpu_count() or 1, 8)
-    if workers <= 1 or files < 4:
-        return None
-    # The workers are forked from this process: freezing what it holds keeps the garbage
-    # collector from writing to those pages in each worker, so they stay shared; and what is
-    # free goes back to the system first, so that no worker starts with a copy of it.
-    gc.collect()
-    _release_free_memory()
-    gc.freeze()
-    return ProcessPoolExecutor(max_workers=min(workers, files))
+def _write_all(
+    records: manifest.Manifest,
+    jobs: list[tuple[str, Callable[[Path], object]]],
+    pool: Executor | None,
+    *,
+    force: bool,
+) -> list[manifest.Outcome]:
+    """records.write of each (name, write) job, the writing on the pool when there is one (this
+    process only places each file, in order, as it is done), so that this process is not the
+    one that works while the workers wait. A job that fails on a worker for any reason but the
+    disk is written again here, to meet the failure itself (an lxml error cannot travel back)."""
+    if pool is None:
+        return [records.write(name, write, force=force) for name, write in jobs]
+    pending = []
+    try:
+        for name, write in jobs:
+            tmp = records.temporary(name)
+            pending.append((name, write, tmp, pool.submit(write, tmp)))
+        outcomes = []
+        for name, write, tmp, future in pending:
+            try:
+                future.result()
+            except OSError:
+                raise
+            except Exception:
+                write(tmp)
+            outcomes.append(records.place(name, tmp, force=force))
+        return outcomes
+    finally:
+        futures = [future for *_, future in pending]
+        for future in futures:
+            future.cancel()
+        wait(futures)  # none still writing into a temporary removed here
+        for _, _, tmp, _ in pending:
+            tmp.unlink(missing_ok=True)
 
 
 def _prebuilt_benchmarks(paths: Mapping[str, Path], **inputs) -> dict[str, Path | None]:
@@ -440,25 +465,6 @@ def _benchmark_into(tmp: Path, built, *, edition: str, **inputs) -> None:
         benchmark.write_benchmark(tmp, edition=edition, **inputs)
     else:
         os.replace(made, tmp)
-
-
-def _give_back_large_blocks() -> None:
-    """Have the C library (glibc; elsewhere nothing) map every block of 128 KiB or more on
-    its own, so that it goes back to the system when freed. By default the threshold rises
-    with each large block freed, and the frames of a run of thousands would then be carved
-    from a heap that never shrinks, in this process and in the workers forked from it."""
-    with contextlib.suppress(AttributeError, OSError):
-        ctypes.CDLL(None).mallopt(_M_MMAP_THRESHOLD, 128 * 1024)
-
-
-#: mallopt's parameter for the size from which a block is mapped on its own (malloc.h).
-_M_MMAP_THRESHOLD = -3
-
-
-def _release_free_memory() -> None:
-    """Hand the C library's free heap back to the system (glibc only; elsewhere nothing)."""
-    with contextlib.suppress(AttributeError, OSError):
-        ctypes.CDLL(None).malloc_trim(0)
 
 
 def _check_all(

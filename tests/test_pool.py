@@ -1,0 +1,66 @@
+"""The run's pool: this process does waiting jobs while it waits; every job's outcome arrives."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from pipeline import pool as pool_module
+
+
+def where_and_square(number: int, pause: float = 0.0) -> tuple[int, int]:
+    time.sleep(pause)
+    return os.getpid(), number * number
+
+
+def fails(number: int) -> int:
+    raise ValueError(f"job {number} cannot be done")
+
+
+@pytest.fixture
+def pool():
+    made = pool_module.Pool(max_workers=1)
+    yield made
+    made.shutdown()
+
+
+def test_no_pool_for_few_jobs_or_one_core():
+    assert pool_module.process_pool(1, 100) is None
+    assert pool_module.process_pool(4, 3) is None
+
+
+def test_the_pool_has_a_worker_fewer_than_the_processes_at_work():
+    made = pool_module.process_pool(2, 10)
+    try:
+        assert made._max_workers == 1
+    finally:
+        made.shutdown()
+
+
+def test_waiting_here_does_jobs_here_and_every_result_is_its_jobs(pool):
+    futures = [pool.submit(where_and_square, number, 0.02) for number in range(40)]
+    results = [future.result() for future in futures]
+    assert [square for _, square in results] == [n * n for n in range(40)]
+    places = {pid for pid, _ in results}
+    assert os.getpid() in places  # some were done here, while it waited
+    assert len(places) == 2  # and some by the worker
+
+
+def test_a_failure_arrives_from_a_worker_and_from_here(pool):
+    futures = [pool.submit(fails, number) for number in range(6)]
+    for number, future in enumerate(futures):
+        with pytest.raises(ValueError, match=f"job {number} cannot"):
+            future.result()
+
+
+def test_a_job_no_one_started_can_be_cancelled_and_is_never_done(pool):
+    first = pool.submit(where_and_square, 1, 0.3)  # keeps the worker busy
+    queued = [pool.submit(where_and_square, n, 0.0) for n in range(2, 6)]
+    last = queued[-1]
+    assert last.cancel()
+    assert last.cancelled()
+    assert first.result()[1] == 1
+    assert [f.result()[1] for f in queued[:-1]] == [4, 9, 16]
+    assert not first.cancel()  # done: too late

@@ -92,6 +92,9 @@ _clean = _remembering(normalise.clean_text)
 _fold = _remembering(normalise.fold)
 _criterion_id = _remembering(normalise.criterion_id)
 _status = _remembering(normalise.canonical_status)
+#: Text each return has its own (evidence, links, commentary) is cleaned each time: remembered,
+#: it would only push out the labels and statuses that do come back, and fill memory.
+_clean_own = normalise.clean_text
 
 
 #: The most rows and columns read from one sheet. The workbook has about a hundred rows per sheet
@@ -997,7 +1000,7 @@ def _commentary(reader: _Reader, table: _Table, row: int, theme: int) -> dict:
     return {
         "opcc_code": reader.code,
         "theme": theme,
-        "text": _clean(raw),
+        "text": _clean_own(raw),
         "sheet": table.sheet.title,
         "cell": cell,
     }
@@ -1055,8 +1058,8 @@ def _response(reader: _Reader, found: _Found) -> dict:
     return {
         "status": status,
         "status_raw": _clean(raw["status"]),
-        "evidence": _clean(raw["evidence"]),
-        "evidence_link": _clean(raw["evidence_link"]),
+        "evidence": _clean_own(raw["evidence"]),
+        "evidence_link": _clean_own(raw["evidence_link"]),
         "owner": _clean(raw["owner"]),
         "target_date": pd.Timestamp(date) if date else None,
         "target_date_raw": _clean(raw["target_date"]),

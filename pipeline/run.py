@@ -231,9 +231,8 @@ def run(
         bench_inputs = {
             "members": members,
             "returns_log": batch.log,
-            # What the benchmark reads of them: the worker that builds it is sent no more.
-            "scores": scores.levels_alone(),
-            "responses": batch.responses[scoring.UPTAKE_COLUMNS],
+            "scores": scores,
+            "responses": batch.responses,
             "objectives": batch.objectives,
             "framework": framework,
             "year": run_year,
@@ -241,21 +240,6 @@ def run(
             "demo": demo,
             "progress": since,
         }
-        # The benchmark's two editions go to a worker first (one job, so that one worker at a
-        # time holds a benchmark's tables), the reports and the feedback after them; this
-        # process places what they write and writes the summary meanwhile.
-        built = (
-            None
-            if pool is None
-            else pool.submit(
-                _prebuilt_benchmarks,
-                {
-                    edition: out_dir / f"{output_files.TEMP_PREFIX}benchmark-{edition}.xlsx"
-                    for edition in benchmark.EDITIONS
-                },
-                **bench_inputs,
-            )
-        )
 
         def other_outputs() -> None:
             """Feedback, summary, benchmark and record: written while the pool renders reports."""
@@ -280,8 +264,8 @@ def run(
             benches = [
                 records.write(
                     _named(benchmark.file_name(run_year, edition), demo),
-                    lambda tmp, edition=edition: _benchmark_into(
-                        tmp, built, edition=edition, **bench_inputs
+                    lambda tmp, edition=edition: benchmark.write_benchmark(
+                        tmp, edition=edition, **bench_inputs
                     ),
                     force=force,
                 )
@@ -441,30 +425,6 @@ def _write_all(
         wait(futures)  # none still writing into a temporary removed here
         for _, _, tmp, _ in pending:
             tmp.unlink(missing_ok=True)
-
-
-def _prebuilt_benchmarks(paths: Mapping[str, Path], **inputs) -> dict[str, Path | None]:
-    """benchmark.write_benchmark of each edition to its path, on a worker: edition -> path, or
-    None when it failed, so that this process builds it again and meets the failure itself (an
-    lxml error cannot travel back from a worker)."""
-    made: dict[str, Path | None] = {}
-    for edition, path in paths.items():
-        try:
-            made[edition] = benchmark.write_benchmark(path, edition=edition, **inputs)
-        except Exception:
-            Path(path).unlink(missing_ok=True)
-            made[edition] = None
-    return made
-
-
-def _benchmark_into(tmp: Path, built, *, edition: str, **inputs) -> None:
-    """Move the edition a worker built (`built`: the future of `_prebuilt_benchmarks`) onto
-    `tmp`, or build it here."""
-    made = built.result()[edition] if built is not None else None
-    if made is None:
-        benchmark.write_benchmark(tmp, edition=edition, **inputs)
-    else:
-        os.replace(made, tmp)
 
 
 def _check_all(

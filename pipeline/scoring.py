@@ -283,17 +283,6 @@ class Scores:
             }
         )
 
-    def levels_alone(self) -> Scores:
-        """The themes', sections' and profile's rows, with no next steps or claims (what the
-        benchmark reads): a worker sent these is not sent rows it never reads."""
-        return Scores(
-            themes=self.themes,
-            sections=self.sections,
-            profile=self.profile,
-            next_steps=_empty(self.next_steps),
-            not_applicable=_empty(self.not_applicable),
-        )
-
     def by_opcc(self) -> Mapping[str, Scores]:
         """`for_opcc` of every OPCC in `themes`, from one pass over each frame (a batch of
         thousands would otherwise scan every frame once per OPCC); each made when asked for, so

@@ -400,11 +400,3 @@ def test_scoring_in_groups_gives_the_frames_of_scoring_at_once(monkeypatch):
         pd.testing.assert_frame_equal(getattr(grouped, name), getattr(at_once, name), obj=name)
     assert at_once.next_steps["opcc_code"].nunique() == 7 and len(at_once.not_applicable) == 7
     assert at_once.not_applicable["counted"].tolist().count(True) == 3
-
-
-def test_the_benchmark_is_sent_the_levels_alone():
-    scores = scoring.score(responses_for("kent", {ids_of(1, "Developing")[0]: "Not met"}), FW)
-    levels = scores.levels_alone()
-    assert levels.themes is scores.themes and levels.sections is scores.sections
-    assert len(scores.next_steps) and levels.next_steps.empty and levels.not_applicable.empty
-    assert list(levels.next_steps.columns) == list(scores.next_steps.columns)

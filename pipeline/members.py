@@ -6,6 +6,7 @@ change; every command that uses members takes `--members FILE` to read another c
 
 from __future__ import annotations
 
+import functools
 import re
 from importlib import resources
 from pathlib import Path
@@ -47,6 +48,17 @@ def default_members_path() -> Path:
 def load_members(path: Path | str | None = None) -> pd.DataFrame:
     """The member list, checked: codes unique and well formed, every field filled, regions known."""
     path = Path(path) if path else default_members_path()
+    try:
+        found = path.stat()
+    except OSError:
+        return _checked(path, 0, -1).copy()  # raises, saying why
+    return _checked(path.resolve(), found.st_mtime_ns, found.st_size).copy()
+
+
+@functools.lru_cache(maxsize=8)
+def _checked(path: Path, modified: int, size: int) -> pd.DataFrame:
+    """load_members of a file as it was at `modified` with `size` bytes: a run asks for its
+    list several times (members, Welsh flags, previous codes) and checks it once."""
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except FileNotFoundError as exc:

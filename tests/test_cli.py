@@ -2,6 +2,9 @@
 
 import csv
 import io
+import subprocess
+import sys
+from importlib import metadata
 
 import pytest
 from click.testing import CliRunner
@@ -25,6 +28,18 @@ def test_version_and_help(run):
     result = run("--help")
     assert result.exit_code == 0
     assert "framework" in result.output and "members" in result.output
+
+
+def test_the_installed_command_runs_main_and_keeps_its_exit_codes(tmp_path):
+    (script,) = metadata.entry_points(group="console_scripts", name="equality")
+    assert script.value == "pipeline.cli:command"
+    empty = tmp_path / "input"
+    empty.mkdir()
+    command = [sys.executable, "-m", "pipeline.cli"]
+    usage = subprocess.run([*command, "run", str(empty)], capture_output=True, text=True)
+    assert usage.returncode == 2 and "holds no returns" in usage.stderr
+    listed = subprocess.run([*command, "members"], capture_output=True, text=True)
+    assert listed.returncode == 0 and "west-midlands" in listed.stdout
 
 
 def test_every_command_help_ends_with_an_example(run):

@@ -24,6 +24,7 @@ proportion as the 43; the run gets the invented member list with --members.
 
 from __future__ import annotations
 
+import argparse
 import resource
 import shutil
 import subprocess
@@ -199,11 +200,21 @@ def timed_run(input_dir: Path, out_dir: Path, members: Path | None = None) -> tu
 
 
 def main() -> int:
-    arguments = sys.argv[1:]
-    quick = "--quick" in arguments
-    seeds = (
-        int(arguments[arguments.index("--seeds") + 1]) if "--seeds" in arguments else LARGE_SEEDS
+    parser = argparse.ArgumentParser(
+        description="Time `equality run` on 43 returns and on a large set against the true "
+        "floor, with peak memory; exits 1 when a target is missed.",
+        epilog="The large set (100 seeds: 4,300 returns) is made once and cached in "
+        f"{CACHE}; the full run takes about ten minutes on 2 cores.",
     )
+    parser.add_argument("--quick", action="store_true", help="the 43 returns only")
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        default=LARGE_SEEDS,
+        help=f"batches of 43 in the large set (default {LARGE_SEEDS}: 4,300 returns)",
+    )
+    options = parser.parse_args()
+    quick, seeds = options.quick, options.seeds
     scratch = Path(tempfile.mkdtemp(prefix="equality-bench-"))
     try:
         small = scratch / "returns-43"

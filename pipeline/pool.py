@@ -95,10 +95,15 @@ class HelpingFuture(Future):
 
     def cancel(self) -> bool:
         """Cancelled only if no worker has started the job (nor this process)."""
-        elsewhere = self._job.elsewhere
-        if elsewhere is not None and not elsewhere.cancel():
+        job = self._job
+        if job is None:  # settled: done, or being done here
+            return super().cancel()
+        if job.elsewhere is not None and not job.elsewhere.cancel():
             return False
-        return super().cancel()
+        if not super().cancel():
+            return False
+        self._pool._finished(job)
+        return True
 
     def _help(self) -> None:
         while not self.done() and self._pool.help_once():
@@ -118,28 +123,37 @@ class _Job:
         if elsewhere.cancelled():
             return  # taken back to be done here (run_here settles mine), or cancelled
         self.pool._finished(self)
-        self.fn = self.args = self.kwargs = None
-        if not self.mine.set_running_or_notify_cancel():
+        mine = self._settled()
+        if not mine.set_running_or_notify_cancel():
             return
         error = elsewhere.exception()
         if error is not None:
-            self.mine.set_exception(error)
+            mine.set_exception(error)
         else:
-            self.mine.set_result(elsewhere.result())
+            mine.set_result(elsewhere.result())
 
     def run_here(self) -> None:
         fn, args, kwargs = self.fn, self.args, self.kwargs
-        self.fn = self.args = self.kwargs = None
-        if not self.mine.set_running_or_notify_cancel():
+        mine = self._settled()
+        if not mine.set_running_or_notify_cancel():
             return
         try:
             result = _releasing(fn, *args, **kwargs)
         except BaseException as exc:
-            self.mine.set_exception(exc)
+            mine.set_exception(exc)
             if not isinstance(exc, Exception):
                 raise  # an interrupt stops this process's work, not only the job's
         else:
-            self.mine.set_result(result)
+            mine.set_result(result)
+
+    def _settled(self) -> HelpingFuture:
+        """Mine, every link between the job's objects cut: they would otherwise form a cycle
+        that holds the job's result (a return with its rows) until the collector finds it,
+        long after whoever asked for it has let it go."""
+        mine, self.mine = self.mine, None
+        mine._job = None
+        self.elsewhere = self.fn = self.args = self.kwargs = None
+        return mine
 
 
 def _releasing(fn: Callable, *args, **kwargs):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import time
+import weakref
 
 import pytest
 
@@ -13,6 +15,15 @@ from pipeline import pool as pool_module
 def where_and_square(number: int, pause: float = 0.0) -> tuple[int, int]:
     time.sleep(pause)
     return os.getpid(), number * number
+
+
+class Box:
+    def __init__(self, number: int) -> None:
+        self.number = number
+
+
+def boxed(number: int) -> Box:
+    return Box(number)
 
 
 def fails(number: int) -> int:
@@ -64,3 +75,20 @@ def test_a_job_no_one_started_can_be_cancelled_and_is_never_done(pool):
     assert first.result()[1] == 1
     assert [f.result()[1] for f in queued[:-1]] == [4, 9, 16]
     assert not first.cancel()  # done: too late
+
+
+def test_a_result_done_here_is_let_go_with_its_future(pool):
+    """No cycle between a job's objects holds its result (a return with its rows, in a run)
+    until the garbage collector comes by."""
+    busy = [pool.submit(where_and_square, n, 0.5) for n in range(2)]  # the worker's two
+    futures = [pool.submit(boxed, n) for n in range(6)]
+    gc.disable()
+    try:
+        results = [future.result() for future in reversed(futures)]
+        assert [box.number for box in results] == [5, 4, 3, 2, 1, 0]
+        left = [weakref.ref(box) for box in results]
+        del results, futures
+        assert [ref() for ref in left] == [None] * 6
+    finally:
+        gc.enable()
+    assert [future.result()[1] for future in busy] == [0, 1]

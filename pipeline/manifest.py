@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -97,6 +98,42 @@ class Manifest:
         finally:
             tmp.unlink(missing_ok=True)
 
+    def write_all(
+        self,
+        jobs: Sequence[tuple[str, Callable[[Path], object]]],
+        executor: Executor | None = None,
+        *,
+        force: bool = False,
+    ) -> list[Outcome]:
+        """`write` of each (name, write) job, the writing done on `executor` when there is one
+        and each file placed here, in order, as it is done. A job that fails there for any
+        reason but the disk is written again here, to meet the failure itself (an lxml error
+        cannot travel back from a worker process)."""
+        if executor is None:
+            return [self.write(name, write, force=force) for name, write in jobs]
+        pending = []
+        try:
+            for name, write in jobs:
+                tmp = self.temporary(name)
+                pending.append((name, write, tmp, executor.submit(write, tmp)))
+            outcomes = []
+            for name, write, tmp, future in pending:
+                try:
+                    future.result()
+                except OSError:
+                    raise
+                except Exception:
+                    write(tmp)
+                outcomes.append(self.place(name, tmp, force=force))
+            return outcomes
+        finally:
+            futures = [future for *_, future in pending]
+            for future in futures:
+                future.cancel()
+            wait(futures)  # none still writing into a temporary removed here
+            for _, _, tmp, _ in pending:
+                tmp.unlink(missing_ok=True)
+
     def temporary(self, name: str) -> Path:
         """A new empty temporary beside where `name` goes, for `place` to move there once it is
         written (elsewhere, by another process, say); a killed run's are removed by the next."""
@@ -109,8 +146,9 @@ class Manifest:
         return Path(tmp_name)
 
     def place(self, name: str, tmp: Path, *, force: bool = False) -> Outcome:
-        """Move the written temporary `tmp` (from `temporary`) to `name`, unless that would lose
-        an edit: then beside it (see module doc). `tmp` is gone afterwards, whatever happens."""
+        """Move the written file `tmp` (in this folder's file system: from `temporary`, say) to
+        `name`, unless that would lose an edit: then beside it (see module doc). `tmp` is gone
+        afterwards, whatever happens."""
         target = outputs.inside(self.folder, name)
         try:
             digest = outputs.sha256_file(tmp)

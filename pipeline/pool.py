@@ -72,9 +72,12 @@ class Pool(ProcessPoolExecutor):
             self._waiting.pop(id(job), None)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Stop the workers, and let the garbage collector see again what `process_pool`
+        froze for them."""
         with self._lock:
             self._waiting.clear()
         super().shutdown(wait=wait, cancel_futures=cancel_futures)
+        gc.unfreeze()
 
 
 class HelpingFuture(Future):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import gc
 import json
 import os
 import platform
@@ -17,7 +16,7 @@ import stat
 import tempfile
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import Executor, wait
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -246,7 +245,7 @@ def run(
             clock = time.perf_counter()
             records = manifest.Manifest.load(out_dir / "feedback")
             kept.extend(
-                _write_all(records, feedback.feedback_jobs(batch, demo=demo), pool, force=force)
+                records.write_all(feedback.feedback_jobs(batch, demo=demo), pool, force=force)
             )
             if kept:
                 records.save()
@@ -349,7 +348,6 @@ def run(
         held.close()
         if pool is not None:
             pool.shutdown()
-            gc.unfreeze()
 
 
 def _default_previous(
@@ -388,43 +386,6 @@ def _remove_temporaries(out_dir: Path) -> None:
     """Temporaries a killed run left (and this one's, when it fails), in every output folder."""
     for folder in (out_dir, out_dir / "reports", out_dir / "feedback"):
         output_files.remove_temporaries(folder)
-
-
-def _write_all(
-    records: manifest.Manifest,
-    jobs: list[tuple[str, Callable[[Path], object]]],
-    pool: Executor | None,
-    *,
-    force: bool,
-) -> list[manifest.Outcome]:
-    """records.write of each (name, write) job, the writing on the pool when there is one (this
-    process only places each file, in order, as it is done), so that this process is not the
-    one that works while the workers wait. A job that fails on a worker for any reason but the
-    disk is written again here, to meet the failure itself (an lxml error cannot travel back)."""
-    if pool is None:
-        return [records.write(name, write, force=force) for name, write in jobs]
-    pending = []
-    try:
-        for name, write in jobs:
-            tmp = records.temporary(name)
-            pending.append((name, write, tmp, pool.submit(write, tmp)))
-        outcomes = []
-        for name, write, tmp, future in pending:
-            try:
-                future.result()
-            except OSError:
-                raise
-            except Exception:
-                write(tmp)
-            outcomes.append(records.place(name, tmp, force=force))
-        return outcomes
-    finally:
-        futures = [future for *_, future in pending]
-        for future in futures:
-            future.cancel()
-        wait(futures)  # none still writing into a temporary removed here
-        for _, _, tmp, _ in pending:
-            tmp.unlink(missing_ok=True)
 
 
 def _check_all(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -274,9 +273,7 @@ def place(
     outcomes: list[ReportOutcome] = []
     try:
         for code, name, path, prompts in placed:
-            outcome = records.write(
-                name, lambda target, path=path: os.replace(path, target), force=force
-            )
+            outcome = records.place(name, path, force=force)
             outcomes.append(
                 ReportOutcome(code, outcome.path, outcome.status, outcome.message, prompts)
             )

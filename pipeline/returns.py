@@ -15,6 +15,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from pipeline import vocabulary
@@ -170,35 +171,44 @@ def _running(pid: int) -> bool:
 
 class Standings:
     """The standing rows (responses and objectives) of every return a run has kept, held as a
-    few large frames rather than thousands of small ones: a frame costs kilobytes of its own,
-    more than a return's standing rows, and the rows of 4,300 returns must fit in a few MB."""
+    few long arrays a column rather than thousands of small frames: a frame costs kilobytes of
+    its own, more than a return's standing rows, and what a run of 4,300 returns holds must
+    neither grow with those kilobytes nor be scattered among them.
 
-    #: Frames joined into one (and their words made categories again) this many at a time;
-    #: the joined pieces are joined once more only when the rows are asked for.
+    A worker sends each return packed (`pack`): its rows as codes into the words of each
+    column, no pandas objects; `add` puts them into the columns, whose words are shared by
+    every return; `open` gives back the return itself, holding no rows."""
+
+    #: Each column's pieces joined into one array this many returns at a time.
     JOIN_EVERY = 256
-    _KEY = "_kept"
 
     def __init__(self) -> None:
-        self._pending: dict[str, list[pd.DataFrame]] = {"responses": [], "objectives": []}
-        self._joined: dict[str, list[pd.DataFrame]] = {"responses": [], "objectives": []}
+        self._tables: dict[str, _Columns] = {"responses": _Columns(), "objectives": _Columns()}
         self._seen: dict[str, dict] = {}
 
+    def add(self, packed: Packed) -> None:
+        """Take a packed return's rows (its head is opened with `open`)."""
+        if packed.rows is None:
+            return
+        for name, columns in pickle.loads(packed.rows).items():
+            self._tables[name].add(packed.index, columns, self.JOIN_EVERY)
+
+    def open(self, packed: Packed) -> tuple[Return | None, list]:
+        """The return (holding no rows, its maps of cells shared) and problems of `packed`."""
+        found, problems = pickle.loads(packed.head)
+        if found is not None:
+            found.responses = _NO_ROWS["responses"]
+            found.objectives = _NO_ROWS["objectives"]
+            found.commentary = _NO_ROWS["commentary"]
+            found.profile_cells = self._shared(found.profile_cells)
+            found.column_letters = self._shared(found.column_letters)
+        return found, problems
+
     def take(self, ret: Return) -> Return:
-        """Move a kept return's rows (Spool.keep) into this store; return it without them."""
-        key = _kept_index(ret)
-        for name in self._pending:
-            frame = getattr(ret, name)
-            self._pending[name].append(frame.assign(**{self._KEY: key}))
-            if len(self._pending[name]) >= self.JOIN_EVERY:
-                self._join(name)
-        return dataclasses.replace(
-            ret,
-            responses=_NO_ROWS["responses"],
-            objectives=_NO_ROWS["objectives"],
-            commentary=_NO_ROWS["commentary"],
-            profile_cells=self._shared(ret.profile_cells),
-            column_letters=self._shared(ret.column_letters),
-        )
+        """A kept return (Spool.keep) in this process: its rows moved here; it, without them."""
+        packed = pack(ret, [], _kept_index(ret))
+        self.add(packed)
+        return self.open(packed)[0]
 
     #: Distinct maps of cells (`_shared`) remembered, at most.
     SHARED_AT_MOST = 64
@@ -216,22 +226,158 @@ class Standings:
         """Table `name` ("responses" or "objectives") of `returns` (taken here), their rows in
         the order of `returns`, in `columns` order (those the standing holds). The store then
         lets its rows of that table go: ask once."""
-        self._join(name)
+        table, self._tables[name] = self._tables[name], _Columns()
         order = {_kept_index(ret): place for place, ret in enumerate(returns)}
-        frames, self._joined[name] = self._joined[name], []
-        if not frames or not order:
-            return pd.DataFrame(columns=columns)
-        frame = _joined(frames)
-        del frames
-        place = frame[self._KEY].map(order)
-        frame = frame[place.notna()].assign(**{self._KEY: place[place.notna()]})
-        frame = frame.sort_values(self._KEY, kind="stable", ignore_index=True)
-        return frame[[column for column in columns if column in frame.columns]]
+        return table.frame(order, columns)
 
-    def _join(self, name: str) -> None:
-        if self._pending[name]:
-            self._joined[name].append(_joined(self._pending[name]))
-            self._pending[name] = []
+
+class _Columns:
+    """One table's rows of many returns, column by column: each text column as integer codes
+    into the words it has seen (one list for every return), each other column as its values."""
+
+    def __init__(self) -> None:
+        #: The return each run of rows came from (its kept index), and how many rows it has.
+        self._keys: list[int] = []
+        self._lengths: list[int] = []
+        self._parts: dict[str, list[np.ndarray]] = {}
+        #: Per column: ("words", word -> code, the dtype it came in) or ("values", None, dtype).
+        self._kinds: dict[str, tuple[str, dict | None, object]] = {}
+        self._since_join = 0
+
+    def add(self, key: int, columns: dict, join_every: int) -> None:
+        length = None
+        for column, (kind, dtype, words, data) in columns.items():
+            length = len(data)
+            known = self._kinds.setdefault(column, (kind, {} if kind == "words" else None, dtype))
+            if kind == "words" and known[0] == "words":
+                codes = known[1]
+                lookup = np.array([codes.setdefault(w, len(codes)) for w in words] + [-1])
+                data = lookup[data].astype(np.int32)  # -1 (no value) stays -1
+            elif kind == "words":  # a column that came as values before: this return's too
+                data = _decoded(words, data)
+                self._kinds[column] = ("values", None, _OBJECTS)
+            elif known[0] == "words":  # values in a column of words so far: all become values
+                self._to_values(column)
+            elif dtype != known[2]:
+                self._kinds[column] = ("values", None, _OBJECTS)
+            self._parts.setdefault(column, []).append(data)
+        self._keys.append(key)
+        self._lengths.append(length or 0)
+        self._since_join += 1
+        if self._since_join >= join_every:
+            self._join()
+
+    def _to_values(self, column: str) -> None:
+        words = list(self._kinds[column][1])
+        self._parts[column] = [_decoded(words, part) for part in self._parts[column]]
+        self._kinds[column] = ("values", None, _OBJECTS)
+
+    def _join(self) -> None:
+        for column, parts in self._parts.items():
+            kind, codes, _ = self._kinds[column]
+            if len(parts) > 1:
+                parts = [_concatenated(parts)]
+            if kind == "words":  # the smallest integers that hold every code (and -1)
+                parts = [parts[0].astype(np.min_scalar_type(-len(codes) - 1))]
+            self._parts[column] = parts
+        self._since_join = 0
+
+    def frame(self, order: dict[int, int], columns: list[str]) -> pd.DataFrame:
+        self._join()
+        if not self._keys or not order:
+            return pd.DataFrame(columns=columns)
+        places = np.full(max(self._keys) + 1, -1, dtype=np.int64)
+        for key, place in order.items():
+            if key < len(places):
+                places[key] = place
+        row_places = np.repeat(places[np.array(self._keys)], self._lengths)
+        chosen = np.flatnonzero(row_places >= 0)
+        chosen = chosen[np.argsort(row_places[chosen], kind="stable")]
+        frame = {}
+        for column in columns:
+            if column not in self._parts:
+                continue
+            data = _concatenated(self._parts[column])[chosen]
+            kind, codes, dtype = self._kinds[column]
+            if kind == "words":
+                data = _column(data, codes, dtype)
+            elif isinstance(dtype, pd.api.extensions.ExtensionDtype):
+                data = pd.array(data, dtype=dtype)
+            frame[column] = data
+        return pd.DataFrame(frame)
+
+
+_OBJECTS = np.dtype(object)
+
+
+def _concatenated(parts: list[np.ndarray]) -> np.ndarray:
+    if len(parts) == 1:
+        return parts[0]
+    kinds = {part.dtype for part in parts}
+    if len(kinds) > 1 and not all(kind.kind == "i" for kind in kinds):  # mixed: as objects
+        parts = [part.astype(object) for part in parts]
+    return np.concatenate(parts)
+
+
+def _decoded(words: list, codes: np.ndarray) -> np.ndarray:
+    """Codes into `words` as an array of the words themselves (-1: no value)."""
+    return np.array([*words, np.nan], dtype=object)[codes]
+
+
+def _column(codes: np.ndarray, known: dict[str, int], dtype) -> pd.Series | pd.Categorical:
+    """A column of words from its codes: categories (sorted, with "") when it came as
+    categories, else text of the dtype it came in."""
+    words = list(known)
+    if isinstance(dtype, pd.CategoricalDtype):
+        categories = sorted({*words, ""})
+        position = {word: place for place, word in enumerate(categories)}
+        rank = np.array([position[word] for word in words] + [-1], dtype=np.int32)
+        return pd.Categorical.from_codes(rank[codes], dtype=_words_type(frozenset(categories)))
+    return pd.Series(_decoded(words, codes), dtype=dtype)
+
+
+@dataclass(frozen=True)
+class Packed:
+    """A checked file as a worker sends it back: its return (without rows) and problems as one
+    pickle, and the return's standing rows as codes into their words (`pack`)."""
+
+    index: int
+    head: bytes
+    rows: bytes | None
+
+
+def pack(found: Return | None, problems: list, index: int) -> Packed:
+    """`found` (a kept return, Spool.keep) and its `problems`, packed to be sent to the run;
+    `Standings.add` and `Standings.open` unpack it there."""
+    if found is None:
+        return Packed(index, pickle.dumps((None, problems), pickle.HIGHEST_PROTOCOL), None)
+    rows = {name: _encoded(getattr(found, name)) for name in ("responses", "objectives")}
+    head = dataclasses.replace(found, responses=None, objectives=None, commentary=None)
+    return Packed(
+        index,
+        pickle.dumps((head, problems), pickle.HIGHEST_PROTOCOL),
+        pickle.dumps(rows, pickle.HIGHEST_PROTOCOL),
+    )
+
+
+def _encoded(frame: pd.DataFrame) -> dict:
+    """Each column as (kind, dtype, words, data): text as codes into its words, the rest as
+    its values."""
+    columns = {}
+    for column in frame.columns:
+        values = frame[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            words, codes = list(values.cat.categories), values.cat.codes.to_numpy()
+        elif values.dtype.kind == "O" or isinstance(values.dtype, pd.StringDtype):
+            codes, uniques = pd.factorize(values, use_na_sentinel=True)
+            words = list(uniques)
+        else:
+            words = None
+        if words is not None and all(isinstance(word, str) for word in words):
+            columns[column] = ("words", values.dtype, words, codes.astype(np.int32))
+        else:
+            columns[column] = ("values", values.dtype, None, values.to_numpy())
+    return columns
 
 
 def _kept_index(ret: Return) -> int:
@@ -246,19 +392,6 @@ _NO_ROWS = {
     "objectives": pd.DataFrame(columns=OBJECTIVE_COLUMNS),
     "commentary": pd.DataFrame(columns=COMMENTARY_COLUMNS),
 }
-
-
-def _joined(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """The frames as one, each text column of words kept as categories (with ""): concatenating
-    categories that differ would give plain text, eight bytes a row and more."""
-    frames = [frame for frame in frames if len(frame)] or frames[:1]
-    joined = pd.concat(frames, ignore_index=True)
-    for column in joined.columns:
-        parts = [frame[column] for frame in frames]
-        if all(isinstance(part.dtype, pd.CategoricalDtype) for part in parts):
-            words = frozenset().union(*(part.cat.categories for part in parts))
-            joined[column] = joined[column].astype(_words_type(words | {""}))
-    return joined
 
 
 def standing(responses: pd.DataFrame) -> pd.DataFrame:

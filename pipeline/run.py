@@ -8,6 +8,7 @@ was read and written, so that a run can be audited and repeated.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -52,7 +53,7 @@ from pipeline.members import load_members, previous_codes, welsh_codes
 from pipeline.outputs import display_name, sha256_file, write_bytes_atomically
 from pipeline.report import pdf as report_pdf
 from pipeline.report import publish
-from pipeline.returns import OBJECTIVE_COLUMNS, RESPONSE_COLUMNS, Spool, Standings
+from pipeline.returns import OBJECTIVE_COLUMNS, RESPONSE_COLUMNS, Packed, Spool, Standings, pack
 from pipeline.vocabulary import year_for_date
 
 #: Where the returns are saved, when no folder is named.
@@ -399,34 +400,48 @@ def _check_all(
     standings: Standings | None = None,
 ) -> list:
     """validate.check_file for every path, on the pool if there is one; `meanwhile` is called
-    while the pool works (without one, first). With a `spool`, each return read is kept whole
-    in it, where it was read, and only its standing comes back (Spool.keep), whose rows go into
-    `standings` as they arrive."""
+    while the pool works (without one, first). With a `spool` and `standings`, each return read
+    is kept whole in the spool, where it was read, and comes back packed (returns.pack): its
+    standing rows go into `standings` as they arrive, and the returns themselves are opened
+    once all have arrived, so that what the run keeps of each is made in one go rather than
+    scattered among what reading the others left behind."""
     total = len(paths)
     progress("validate", 0, total)
-    results = []
-
-    def kept(path: Path, found, problems: list) -> tuple:
-        if found is not None and standings is not None:
-            found = standings.take(found)
-        return path, found, problems
-
-    if pool is None:
+    if spool is None or standings is None:
         meanwhile()
+        results = []
         for done, path in enumerate(paths, start=1):
-            results.append(kept(path, *_check_one(path, members, options, spool, done)))
+            results.append((path, *_check_one(path, members, options)))
             progress("validate", done, total)
         return results
-    futures = [
-        pool.submit(_check_one, path, members, options, spool, index)
-        for index, path in enumerate(paths, start=1)
-    ]
-    meanwhile()
-    for done, (path, future) in enumerate(zip(paths, futures, strict=True), start=1):
-        results.append(kept(path, *future.result()))
-        futures[done - 1] = None  # the future holds the return's rows until let go
-        progress("validate", done, total)
-    return results
+    arrived: list[tuple[Path, Packed]] = []
+
+    def arrive(path: Path, packed: Packed) -> None:
+        standings.add(packed)
+        arrived.append((path, dataclasses.replace(packed, rows=None)))
+        progress("validate", len(arrived), total)
+
+    codes = frozenset(members["code"])  # all check_file needs of the member list
+    if pool is None:
+        meanwhile()
+        for index, path in enumerate(paths, start=1):
+            arrive(path, _check_packed(path, codes, options, spool, index))
+    else:
+        futures = [
+            pool.submit(_check_packed, path, codes, options, spool, index)
+            for index, path in enumerate(paths, start=1)
+        ]
+        meanwhile()
+        for done, path in enumerate(paths):
+            arrive(path, futures[done].result())
+            futures[done] = None  # the future holds the packed return until let go
+    return [(path, *standings.open(packed)) for path, packed in arrived]
+
+
+def _check_packed(path: Path, members, options: dict, spool: Spool, index: int) -> Packed:
+    """`_check_one`, the return kept in `spool` and packed to travel (returns.pack)."""
+    found, problems = _check_one(path, members, options, spool, index)
+    return pack(found, problems, index)
 
 
 def _check_one(

@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 import functools
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -144,7 +144,7 @@ def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
 
 def check_file(
     path: Path,
-    members: pd.DataFrame,
+    members: pd.DataFrame | Collection[str],
     *,
     year: str | None = None,
     passwords: Mapping[str, str] | None = None,
@@ -155,10 +155,11 @@ def check_file(
     """Read one file and apply every rule: (Return, warnings) or (None, errors and warnings).
 
     `year`, when given, is the only reporting year accepted; `today` is the date of the check
-    (the run's --date), after which a sign-off date cannot be.
+    (the run's --date), after which a sign-off date cannot be. `members`: the member list, or
+    only its codes (all this reads of it: a batch sends them to each worker, not the list).
     """
     framework = framework or framework_module.load()
-    codes = set(members["code"])
+    codes = set(members["code"] if isinstance(members, pd.DataFrame) else members)
     found, problems = ingest.read_return(
         Path(path),
         passwords=passwords,
@@ -547,7 +548,7 @@ def _display_names(paths: list[Path]) -> dict[Path, str]:
 
 def check_returns(
     paths: Iterable[Path],
-    members: pd.DataFrame,
+    members: pd.DataFrame | Collection[str],
     *,
     year: str | None = None,
     passwords: Mapping[str, str] | None = None,

@@ -122,3 +122,72 @@ def test_a_run_leaves_no_spool_behind_and_its_returns_say_where_their_evidence_w
     # batch, once; the returns themselves hold none.
     assert all(r.responses.empty for r in result.batch.returns)
     assert len(pickle.dumps(result.batch.returns[0])) < 8_000
+
+
+def test_packed_rows_keep_their_values_whatever_the_words(tmp_path):
+    """Returns are sent to the run packed (returns.pack): words as codes into one list for every
+    return, other values as they are. A column of words that holds a number in one return, a
+    blank in another, or words no other return has, comes back as each return had it."""
+    fw = framework.load()
+    ids = list(fw.frame["criterion_id"])[:3]
+
+    def kept(index: int, owners: list, objective: list) -> returns.Return:
+        responses = pd.DataFrame(
+            {
+                "opcc_code": [f"m{index}"] * 3,
+                "criterion_id": ids,
+                "theme": [1, 1, 2],
+                "level": ["Developing"] * 3,
+                "status": ["Met", "Not met", ""],
+                "na_reason": [""] * 3,
+                "owner": owners,
+                "target_date": pd.to_datetime(["2026-01-01", None, "2026-03-31"]).as_unit("s"),
+            }
+        )
+        objectives = pd.DataFrame(
+            {"opcc_code": [f"m{index}"] * len(objective), "objective": objective},
+            columns=returns.OBJECTIVE_COLUMNS,
+        ).fillna({"row": 0})
+        return returns.Return(
+            path=tmp_path / f"{index}.xlsx",
+            sha256="0" * 64,
+            opcc_code=f"m{index}",
+            reporting_year=YEAR,
+            framework_edition=fw.edition,
+            template_version="1",
+            profile={"signoff_date": None},
+            responses=returns.standing(responses),
+            objectives=objectives,
+            commentary=pd.DataFrame(columns=returns.COMMENTARY_COLUMNS),
+            spool=tmp_path / f"{index:06d}.pickle",
+        )
+
+    sent = [
+        kept(1, ["Head of Policy", "", "Chief Executive"], ["Close the gap", "Listen more"]),
+        kept(2, ["Chief Executive", 7, None], []),
+        kept(3, ["Analyst", "Head of Policy", ""], ["A plan, in Welsh: Cynllun"]),
+    ]
+    standings = Standings()
+    opened = []
+    for index, ret in enumerate(sent, start=1):
+        packed = returns.pack(ret, [], index)
+        standings.add(packed)
+        found, problems = standings.open(packed)
+        assert found.responses.empty and problems == [] and found.opcc_code == f"m{index}"
+        opened.append(found)
+    order = [opened[2], opened[0], opened[1]]
+    rows = standings.rows("responses", order, returns.RESPONSE_COLUMNS)
+    expected = pd.concat([sent[2].responses, sent[0].responses, sent[1].responses])
+    for column in STANDING_COLUMNS:
+        got, want = rows[column].tolist(), expected[column].tolist()
+        assert [None if pd.isna(v) else v for v in got] == [
+            None if pd.isna(v) else v for v in want
+        ], column
+    assert rows["status"].dtype == "category" and "" in rows["status"].cat.categories
+    objectives = standings.rows("objectives", order, returns.OBJECTIVE_COLUMNS)
+    assert objectives["objective"].tolist() == [
+        "A plan, in Welsh: Cynllun",
+        "Close the gap",
+        "Listen more",
+    ]
+    assert objectives["opcc_code"].tolist() == ["m3", "m1", "m1"]

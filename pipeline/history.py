@@ -15,9 +15,11 @@ opening a table in Excel never runs anything; `load_record` takes it off again.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -188,30 +190,52 @@ def _profile_table(returns: list) -> pd.DataFrame:
 
 #: Returns read back whole at a time to write the record: few enough to hold, many enough that
 #: pandas works on tables rather than on each return's few rows.
-_RETURNS_AT_A_TIME = 64
+_RETURNS_AT_A_TIME = 32
 
 
-def _write_per_return(path: Path, name: str, returns: list, framework: Framework) -> int:
-    """Write table `name` a few returns at a time (by member, as `_tidy` orders it), each read
-    whole from its spool and let go, so that the record of thousands of returns never sits in
-    memory at once. Returns the rows written."""
-    columns = TABLES[name]
+def _write_per_return(folder: Path, returns: list, framework: Framework) -> dict[str, int]:
+    """Write the tables with rows of each return's own (`_PER_RETURN`) in one pass over the
+    returns, a few at a time (by member, as `_tidy` orders them), each read whole from its
+    spool once and let go, so that the record of thousands of returns never sits in memory at
+    once. Returns the rows written to each."""
     ordered = sorted(returns, key=lambda r: r.opcc_code)
-    rows = 0
+    rows = dict.fromkeys(_PER_RETURN, 0)
 
-    def write(tmp: Path) -> None:
-        nonlocal rows
-        with open(tmp, "wb") as out:
-            out.write(_csv_bytes(_tidy(pd.DataFrame(columns=columns), columns)))
+    def write(temporaries: dict[str, Path]) -> None:
+        with contextlib.ExitStack() as files:
+            out = {name: files.enter_context(open(tmp, "wb")) for name, tmp in temporaries.items()}
+            for name in _PER_RETURN:
+                columns = TABLES[name]
+                out[name].write(_csv_bytes(_tidy(pd.DataFrame(columns=columns), columns)))
             for start in range(0, len(ordered), _RETURNS_AT_A_TIME):
                 wholes = [found.whole() for found in ordered[start : start + _RETURNS_AT_A_TIME]]
-                table = _tidy(_table_of(name, wholes, framework), columns)
-                if len(table):
-                    out.write(_csv_bytes(table, header=False))
-                    rows += len(table)
+                for name in _PER_RETURN:
+                    table = _tidy(_table_of(name, wholes, framework), TABLES[name])
+                    if len(table):
+                        out[name].write(_csv_bytes(table, header=False))
+                        rows[name] += len(table)
 
-    write_atomically(path, write)
+    _write_all_atomically({name: folder / f"{name}.csv" for name in _PER_RETURN}, write)
     return rows
+
+
+def _write_all_atomically(
+    paths: dict[str, Path],
+    write: Callable[[dict[str, Path]], None],
+    temporaries: dict[str, Path] | None = None,
+) -> None:
+    """`write_atomically` of several files written together: `write` gets a temporary for
+    each name; every file is placed once all are written, or none is."""
+    temporaries = temporaries or {}
+    missing = [name for name in paths if name not in temporaries]
+    if not missing:
+        write(temporaries)
+        return
+    name = missing[0]
+    write_atomically(
+        paths[name],
+        lambda tmp: _write_all_atomically(paths, write, {**temporaries, name: tmp}),
+    )
 
 
 def write_record(
@@ -235,10 +259,11 @@ def write_record(
         "themes": scores.themes,
         "sections": scores.sections,
     }
+    per_return = _write_per_return(folder, returns, framework)
     for name, columns in TABLES.items():
         path = folder / f"{name}.csv"
         if name in _PER_RETURN:
-            rows = _write_per_return(path, name, returns, framework)
+            rows = per_return[name]
         else:
             frame = _tidy(tables[name], columns)
             write_bytes_atomically(path, _csv_bytes(frame))

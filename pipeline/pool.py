@@ -166,6 +166,22 @@ def _releasing(fn: Callable, *args, **kwargs):
         release_free_memory()
 
 
+def release_garbage() -> None:
+    """Collect the garbage (openpyxl's workbooks, for one, are cycles that wait for the
+    collector's rare full pass) and hand the free heap back: after a large piece of this
+    process's own work, so that what it freed is not kept while the run goes on."""
+    gc.collect()
+    release_free_memory()
+
+
+def releasing_garbage(fn: Callable, *args, **kwargs):
+    """`fn(*args, **kwargs)`, then `release_garbage`."""
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        release_garbage()
+
+
 def give_back_large_blocks() -> None:
     """Have the C library (glibc; elsewhere nothing) map every block of 128 KiB or more on
     its own, so that it goes back to the system when freed. By default the threshold rises

@@ -259,13 +259,14 @@ def run(
             )
             outputs["validation summary"] = [summary.path]
             timings["feedback"] = time.perf_counter() - clock
+            pool_module.release_garbage()
 
             clock = time.perf_counter()
             benches = [
                 records.write(
                     _named(benchmark.file_name(run_year, edition), demo),
-                    lambda tmp, edition=edition: benchmark.write_benchmark(
-                        tmp, edition=edition, **bench_inputs
+                    lambda tmp, edition=edition: pool_module.releasing_garbage(
+                        benchmark.write_benchmark, tmp, edition=edition, **bench_inputs
                     ),
                     force=force,
                 )
@@ -286,6 +287,7 @@ def run(
                 demo=demo,
                 generated=generated,
             )
+            pool_module.release_garbage()
 
         progress("reports", 0, len(batch.returns))
         outcomes, published = publish.write_reports_and_pages(

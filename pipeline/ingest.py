@@ -66,6 +66,9 @@ _FUZZY_CUTOFF = 0.85
 #: statuses and criterion texts come back in every return, and cleaning them was a good part of
 #: reading one. Longer text (evidence, commentary) is cleaned each time, so memory stays small.
 _REMEMBERED_LENGTH = 400
+#: Short values remembered by each cleaning function, at most: enough for what every return
+#: repeats; what is a return's own passes through.
+REMEMBERED = 4096
 
 
 _T = TypeVar("_T")
@@ -74,7 +77,7 @@ _T = TypeVar("_T")
 def _remembering(function: Callable[[object], _T]) -> Callable[[object], _T]:
     """`function`, its results remembered for short values (a longer one, or one that cannot be
     a key, none of calamine's or openpyxl's, is worked out each time)."""
-    remembered = functools.lru_cache(maxsize=16384, typed=True)(function)
+    remembered = functools.lru_cache(maxsize=REMEMBERED, typed=True)(function)
 
     @functools.wraps(function)
     def call(value: object) -> str:

@@ -93,10 +93,11 @@ def lines(texts: Iterable[tuple[str, float]], chars_per_unit: float = 1.1) -> in
     return most
 
 
-@lru_cache(maxsize=32768)
+@lru_cache(maxsize=4096)
 def _wrapped_lines(value: str, per_line: int) -> int:
     """Lines of `value` wrapped at `per_line` characters: the same texts (the framework's, the
-    members' names) come back in every table and every edition."""
+    members' names) come back in every table and every edition (remembered for the most
+    recent few thousand, not for every member of a run of thousands)."""
     return sum(len(textwrap.wrap(part, per_line)) or 1 for part in value.split("\n"))
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from pipeline import i18n, marks
 from pipeline.report import model
-from pipeline.report.text import INVALID_XML, web_address
+from pipeline.report.text import INVALID_XML, TEXTS_REMEMBERED, web_address
 from pipeline.vocabulary import LEVEL_COLOURS
 
 DEFAULT_LANGUAGE = "en-GB"
@@ -381,14 +381,14 @@ def _runs(runs: tuple[model.Text, ...]) -> str:
     return "".join(parts)
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=TEXTS_REMEMBERED)
 def _text(value: str) -> str:
     """Text as HTML text: characters no page should hold removed, escaped, line breaks kept."""
     cleaned = INVALID_XML.sub("", str(value)).replace("\r\n", "\n").replace("\r", "\n")
     return html.escape(cleaned.strip("\n"), quote=False).replace("\n", "<br>")
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=TEXTS_REMEMBERED)
 def _attr(value: str) -> str:
     return html.escape(INVALID_XML.sub("", str(value)).replace("\n", " "), quote=True)
 

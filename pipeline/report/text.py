@@ -12,6 +12,10 @@ import pandas as pd
 
 # Characters XML 1.0 cannot hold; ingest drops them, but a report must never fail to save.
 INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+#: Texts whose display forms each writer remembers, at most: the framework's and the report's
+#: own words come back in every report and stay; each member's own text passes through, and a
+#: run of thousands of reports must not keep thousands of them.
+TEXTS_REMEMBERED = 512
 #: White space (as str.isspace has it) or a control character: never in an address we link to.
 _SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f]")
 
@@ -38,12 +42,12 @@ def text(value: object) -> str:
     return INVALID_XML.sub("", str(value))
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=TEXTS_REMEMBERED)
 def _text_str(value: str) -> str:
     return INVALID_XML.sub("", value)
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=TEXTS_REMEMBERED)
 def _plain_str(value: str) -> str:
     return INVALID_XML.sub("", value).strip()
 

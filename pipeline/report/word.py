@@ -34,7 +34,7 @@ from PIL import Image as PILImage
 from pipeline import charts, marks, outputs, vocabulary
 from pipeline.report import model
 from pipeline.report.content import ReportError
-from pipeline.report.text import INVALID_XML, plain
+from pipeline.report.text import INVALID_XML, TEXTS_REMEMBERED, plain
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 #: templates/report.docx: installed as pipeline/templates/ (pyproject.toml maps the folder as
@@ -454,7 +454,7 @@ def _fits_a_page(cells: tuple[model.Cell, ...], twips: list[int]) -> bool:
     return True
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=TEXTS_REMEMBERED)
 def _attr(text: object) -> str:
     """An attribute value of a table's XML, as parsing and writing it again leaves it: line
     breaks and tabs become spaces (XML's attribute-value normalisation)."""
@@ -467,7 +467,7 @@ def proofing_language(lang: str) -> str:
     return lang if "-" in lang else f"{lang}-GB"
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=TEXTS_REMEMBERED)
 def _run_xml(text: str, style_id: str | None = None, lang: str | None = None) -> str:
     """A run holding `text` as plain text: escaped, line breaks and tabs as Word's own marks;
     `lang` marks the run's proofing language when it is not the document's."""

@@ -1,6 +1,7 @@
 """The framework as data: faithful to the shared source, and strict about malformed files."""
 
 import json
+import pickle
 from pathlib import Path
 
 import pytest
@@ -150,3 +151,19 @@ def test_the_reading_table_of_one_theme_or_all():
     assert set(fw.table(9)["theme"]) == {9}
     with pytest.raises(KeyError, match="themes are 1 to 16"):
         fw.table(17)
+
+
+def test_a_published_edition_travels_by_name_and_any_other_framework_whole():
+    """A run sends the framework with every report's job to its workers: a published edition
+    goes as its name and comes back as the one object `load` gives; one read from another file
+    goes whole, every criterion with it."""
+    published = framework.load()
+    sent = pickle.dumps(published)
+    assert len(sent) < 200 and pickle.loads(sent) is published
+    assert framework.load(published.edition) is published
+    other = framework.load_file(framework.edition_path(published.edition))
+    whole = pickle.dumps(other)
+    assert len(whole) > 10_000
+    back = pickle.loads(whole)
+    assert back is not published and back == other
+    assert back.frame.equals(published.frame)

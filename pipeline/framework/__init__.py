@@ -93,6 +93,19 @@ class Framework:
     scoring_rule: str
     sections: tuple[Section, ...]
 
+    def __reduce_ex__(self, protocol):
+        """A published edition is sent to another process by its name, and that process loads
+        it once (`load` caches it): a run sends the framework with every report's job, and
+        thousands of copies of its objects cost the time and memory of both ends. Any other
+        framework (`load_file`) travels whole."""
+        try:
+            published = load(self.edition) is self
+        except FrameworkError:
+            published = False
+        if published:
+            return load, (self.edition,)
+        return super().__reduce_ex__(protocol)
+
     @property
     def themes(self) -> tuple[Theme, ...]:
         return tuple(t for s in self.sections for t in s.themes)
@@ -163,9 +176,14 @@ def available_editions() -> list[str]:
     return sorted(p.stem.removeprefix("apcc-") for p in folder.glob("apcc-*.yaml"))
 
 
-@cache
 def load(edition: str = DEFAULT_EDITION) -> Framework:
-    """The framework of one edition, checked for integrity (cached: it never changes in a run)."""
+    """The framework of one edition, checked for integrity (cached: it never changes in a run;
+    one object per edition, however it is asked for)."""
+    return _load(edition)
+
+
+@cache
+def _load(edition: str) -> Framework:
     path = edition_path(edition)
     if not path.is_file():
         known = ", ".join(available_editions()) or "none"

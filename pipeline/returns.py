@@ -245,9 +245,13 @@ class _Columns:
         self._since_join = 0
 
     def add(self, key: int, columns: dict, join_every: int) -> None:
-        length = None
+        length = next((len(data) for *_, data in columns.values()), 0)
+        for column in self._parts.keys() - columns.keys():  # a column this return lacks: blank
+            columns = {**columns, column: ("values", _OBJECTS, None, _blank(length))}
         for column, (kind, dtype, words, data) in columns.items():
-            length = len(data)
+            if column not in self._parts and self._keys:  # new: the returns before lacked it
+                self._parts[column] = [_blank(sum(self._lengths))]
+                self._kinds[column] = ("values", None, _OBJECTS)
             known = self._kinds.setdefault(column, (kind, {} if kind == "words" else None, dtype))
             if kind == "words" and known[0] == "words":
                 codes = known[1]
@@ -262,7 +266,7 @@ class _Columns:
                 self._kinds[column] = ("values", None, _OBJECTS)
             self._parts.setdefault(column, []).append(data)
         self._keys.append(key)
-        self._lengths.append(length or 0)
+        self._lengths.append(length)
         self._since_join += 1
         if self._since_join >= join_every:
             self._join()
@@ -317,6 +321,10 @@ def _concatenated(parts: list[np.ndarray]) -> np.ndarray:
     if len(kinds) > 1 and not all(kind.kind == "i" for kind in kinds):  # mixed: as objects
         parts = [part.astype(object) for part in parts]
     return np.concatenate(parts)
+
+
+def _blank(length: int) -> np.ndarray:
+    return np.full(length, np.nan, dtype=object)
 
 
 def _decoded(words: list, codes: np.ndarray) -> np.ndarray:

@@ -167,6 +167,9 @@ def test_packed_rows_keep_their_values_whatever_the_words(tmp_path):
         kept(2, ["Chief Executive", 7, None], []),
         kept(3, ["Analyst", "Head of Policy", ""], ["A plan, in Welsh: Cynllun"]),
     ]
+    sent[0].objectives["progress"] = ["On track", "Behind"]
+    # A table that lacks a column (a return of another make) gives blanks there, not a shift.
+    sent[2].objectives = sent[2].objectives.drop(columns="progress")
     standings = Standings()
     opened = []
     for index, ret in enumerate(sent, start=1):
@@ -191,3 +194,5 @@ def test_packed_rows_keep_their_values_whatever_the_words(tmp_path):
         "Listen more",
     ]
     assert objectives["opcc_code"].tolist() == ["m3", "m1", "m1"]
+    progress = objectives["progress"].tolist()
+    assert pd.isna(progress[0]) and progress[1:] == ["On track", "Behind"]

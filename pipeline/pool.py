@@ -174,14 +174,6 @@ def release_garbage() -> None:
     release_free_memory()
 
 
-def releasing_garbage(fn: Callable, *args, **kwargs):
-    """`fn(*args, **kwargs)`, then `release_garbage`."""
-    try:
-        return fn(*args, **kwargs)
-    finally:
-        release_garbage()
-
-
 def give_back_large_blocks() -> None:
     """Have the C library (glibc; elsewhere nothing) map every block of 128 KiB or more on
     its own, so that it goes back to the system when freed. By default the threshold rises

@@ -204,12 +204,6 @@ class Standings:
             found.column_letters = self._shared(found.column_letters)
         return found, problems
 
-    def take(self, ret: Return) -> Return:
-        """A kept return (Spool.keep) in this process: its rows moved here; it, without them."""
-        packed = pack(ret, [], _kept_index(ret))
-        self.add(packed)
-        return self.open(packed)[0]
-
     #: Distinct maps of cells (`_shared`) remembered, at most.
     SHARED_AT_MOST = 64
 

@@ -186,9 +186,7 @@ def run(
         pool = pool_module.process_pool(workers, len(paths))
         # Each return is kept whole on disk as it is read; the run holds its standing only.
         spool, standings = held.enter_context(Spool()), Standings()
-        checked = _check_all(
-            paths, members, options, pool, progress, spool=spool, standings=standings
-        )
+        checked = _check_all(paths, members, options, pool, progress, spool, standings)
         run_year = year or _most_common_year(checked) or year_for_date(generated)
         not_read = [(path, None, [problem]) for path, problem in skipped]
         batch = validate.resolve([*rules.only_year(checked, run_year), *not_read])
@@ -262,16 +260,18 @@ def run(
             pool_module.release_garbage()
 
             clock = time.perf_counter()
-            benches = [
-                records.write(
-                    _named(benchmark.file_name(run_year, edition), demo),
-                    lambda tmp, edition=edition: pool_module.releasing_garbage(
-                        benchmark.write_benchmark, tmp, edition=edition, **bench_inputs
-                    ),
-                    force=force,
+            benches = []
+            for edition in benchmark.EDITIONS:
+                benches.append(
+                    records.write(
+                        _named(benchmark.file_name(run_year, edition), demo),
+                        lambda tmp, edition=edition: benchmark.write_benchmark(
+                            tmp, edition=edition, **bench_inputs
+                        ),
+                        force=force,
+                    )
                 )
-                for edition in benchmark.EDITIONS
-            ]
+                pool_module.release_garbage()
             records.save()
             outputs["benchmark"] = [bench.path for bench in benches]
             kept.extend([summary, *benches])
@@ -397,25 +397,16 @@ def _check_all(
     options: dict,
     pool: Executor | None,
     progress: Progress,
-    meanwhile: Callable[[], None] = lambda: None,
-    spool: Spool | None = None,
-    standings: Standings | None = None,
+    spool: Spool,
+    standings: Standings,
 ) -> list:
-    """validate.check_file for every path, on the pool if there is one; `meanwhile` is called
-    while the pool works (without one, first). With a `spool` and `standings`, each return read
-    is kept whole in the spool, where it was read, and comes back packed (returns.pack): its
+    """validate.check_file for every path, on the pool if there is one. Each return read is
+    kept whole in `spool`, where it was read, and comes back packed (returns.pack): its
     standing rows go into `standings` as they arrive, and the returns themselves are opened
     once all have arrived, so that what the run keeps of each is made in one go rather than
     scattered among what reading the others left behind."""
     total = len(paths)
     progress("validate", 0, total)
-    if spool is None or standings is None:
-        meanwhile()
-        results = []
-        for done, path in enumerate(paths, start=1):
-            results.append((path, *_check_one(path, members, options)))
-            progress("validate", done, total)
-        return results
     arrived: list[tuple[Path, Packed]] = []
 
     def arrive(path: Path, packed: Packed) -> None:
@@ -425,7 +416,6 @@ def _check_all(
 
     codes = frozenset(members["code"])  # all check_file needs of the member list
     if pool is None:
-        meanwhile()
         for index, path in enumerate(paths, start=1):
             arrive(path, _check_packed(path, codes, options, spool, index))
     else:
@@ -433,7 +423,6 @@ def _check_all(
             pool.submit(_check_packed, path, codes, options, spool, index)
             for index, path in enumerate(paths, start=1)
         ]
-        meanwhile()
         for done, path in enumerate(paths):
             arrive(path, futures[done].result())
             futures[done] = None  # the future holds the packed return until let go

@@ -50,7 +50,6 @@ def levels_chart(themes: pd.DataFrame, words: i18n.Translator | None = None) -> 
     )
 
 
-@lru_cache(maxsize=64)
 def _render(
     numbers: tuple[int, ...], titles: tuple[str, ...], ranks: tuple[int, ...], axis: str
 ) -> bytes:
@@ -315,7 +314,6 @@ def movement_chart(
     )
 
 
-@lru_cache(maxsize=64)
 def _render_movement(
     numbers: tuple[int, ...],
     titles: tuple[str, ...],

@@ -16,8 +16,9 @@ import contextlib
 import ctypes
 import gc
 import os
+import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 
 
@@ -66,6 +67,28 @@ class Pool(ProcessPoolExecutor):
             if job.elsewhere.cancel():  # no worker has it, and now none will
                 job.run_here()
                 return True
+
+    def as_completed(self, futures: Iterable[Future]) -> Iterator[Future]:
+        """Each of `futures` as soon as it is done, here or in a worker, whatever the order they
+        were submitted in; while none is, this process does the newest job waiting. A caller
+        that takes results in order would instead keep those done early, here, until their
+        turn: thousands of them, when this process does the newest jobs while the worker does
+        the oldest."""
+        left = set(futures)
+        del futures  # a list of them would hold every result until the last is taken
+        done: queue.SimpleQueue[Future] = queue.SimpleQueue()
+        for future in left:
+            future.add_done_callback(done.put)
+        while left:
+            try:
+                future = done.get_nowait()
+            except queue.Empty:
+                if self.help_once():
+                    continue
+                future = done.get()  # every job left is a worker's: wait for one
+            left.discard(future)
+            yield future
+            del future  # let a result go as soon as its caller has
 
     def _finished(self, job: _Job) -> None:
         with self._lock:

@@ -170,10 +170,13 @@ def _running(pid: int) -> bool:
 
 
 class Standings:
-    """The standing rows (responses and objectives) of every return a run has kept, held as a
-    few long arrays a column rather than thousands of small frames: a frame costs kilobytes of
-    its own, more than a return's standing rows, and what a run of 4,300 returns holds must
-    neither grow with those kilobytes nor be scattered among them.
+    """What a run keeps of every return it has read: the standing rows (responses and
+    objectives), held as a few long arrays a column rather than thousands of small frames (a
+    frame costs kilobytes of its own, more than a return's standing rows), and the rest of each
+    return packed, in one buffer, until all have arrived. What a run of 4,300 returns holds
+    must neither grow with those kilobytes nor be scattered among them: each packed return
+    arrives in a block of its own, and thousands of small blocks kept from among the large
+    ones freed around them would keep those from going back to the system.
 
     A worker sends each return packed (`pack`): its rows as codes into the words of each
     column, no pandas objects; `add` puts them into the columns, whose words are shared by
@@ -185,17 +188,30 @@ class Standings:
     def __init__(self) -> None:
         self._tables: dict[str, _Columns] = {"responses": _Columns(), "objectives": _Columns()}
         self._seen: dict[str, dict] = {}
+        #: Every packed return's head (the return without its rows, and its problems), one
+        #: after another, and where each is: its index -> (start, end).
+        self._heads = bytearray()
+        self._head_at: dict[int, tuple[int, int]] = {}
 
     def add(self, packed: Packed) -> None:
-        """Take a packed return's rows (its head is opened with `open`)."""
+        """Take a packed return: its rows into the columns, the rest kept to be opened with
+        `open(packed.index)`."""
+        start = len(self._heads)
+        self._heads += packed.head
+        self._head_at[packed.index] = (start, len(self._heads))
         if packed.rows is None:
             return
         for name, columns in pickle.loads(packed.rows).items():
             self._tables[name].add(packed.index, columns, self.JOIN_EVERY)
 
-    def open(self, packed: Packed) -> tuple[Return | None, list]:
-        """The return (holding no rows, its maps of cells shared) and problems of `packed`."""
-        found, problems = pickle.loads(packed.head)
+    def open(self, index: int) -> tuple[Return | None, list]:
+        """The return (holding no rows, its maps of cells shared) and problems added as
+        `index`; each is opened once."""
+        start, end = self._head_at.pop(index)
+        with memoryview(self._heads) as heads:
+            found, problems = pickle.loads(heads[start:end])
+        if not self._head_at:
+            self._heads = bytearray()  # every head opened
         if found is not None:
             found.responses = _NO_ROWS["responses"]
             found.objectives = _NO_ROWS["objectives"]

@@ -8,7 +8,6 @@ was read and written, so that a run can be audited and repeated.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import json
 import os
@@ -17,7 +16,6 @@ import stat
 import tempfile
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -240,12 +238,14 @@ def run(
         }
 
         def other_outputs() -> None:
-            """Feedback, summary, benchmark and record: written while the pool renders reports."""
+            """Feedback, summary, benchmark and record: written here while the pool renders
+            reports. The feedback workbooks too: each loads a return in full with openpyxl, the
+            largest job of a run, and a worker that did some grew by tens of megabytes for
+            the rest of the run (this process, which writes the summary and the benchmark,
+            has that room already); so the pool's worker holds only what reports need."""
             clock = time.perf_counter()
             records = manifest.Manifest.load(out_dir / "feedback")
-            kept.extend(
-                records.write_all(feedback.feedback_jobs(batch, demo=demo), pool, force=force)
-            )
+            kept.extend(records.write_all(feedback.feedback_jobs(batch, demo=demo), force=force))
             if kept:
                 records.save()
             outputs["feedback"] = sorted(o.path for o in kept)
@@ -395,23 +395,24 @@ def _check_all(
     paths,
     members,
     options: dict,
-    pool: Executor | None,
+    pool: pool_module.Pool | None,
     progress: Progress,
     spool: Spool,
     standings: Standings,
 ) -> list:
     """validate.check_file for every path, on the pool if there is one. Each return read is
     kept whole in `spool`, where it was read, and comes back packed (returns.pack): its
-    standing rows go into `standings` as they arrive, and the returns themselves are opened
-    once all have arrived, so that what the run keeps of each is made in one go rather than
-    scattered among what reading the others left behind."""
+    standing rows go into `standings` as soon as it arrives, whichever file it is, and the
+    returns themselves are opened, in the order of `paths`, once all have arrived, so that
+    what the run keeps of each is made in one go rather than scattered among what reading the
+    others left behind."""
     total = len(paths)
     progress("validate", 0, total)
-    arrived: list[tuple[Path, Packed]] = []
+    arrived: dict[int, Path] = {}
 
     def arrive(path: Path, packed: Packed) -> None:
         standings.add(packed)
-        arrived.append((path, dataclasses.replace(packed, rows=None)))
+        arrived[packed.index] = path
         progress("validate", len(arrived), total)
 
     codes = frozenset(members["code"])  # all check_file needs of the member list
@@ -419,14 +420,13 @@ def _check_all(
         for index, path in enumerate(paths, start=1):
             arrive(path, _check_packed(path, codes, options, spool, index))
     else:
-        futures = [
-            pool.submit(_check_packed, path, codes, options, spool, index)
+        pending = {
+            pool.submit(_check_packed, path, codes, options, spool, index): path
             for index, path in enumerate(paths, start=1)
-        ]
-        for done, path in enumerate(paths):
-            arrive(path, futures[done].result())
-            futures[done] = None  # the future holds the packed return until let go
-    return [(path, *standings.open(packed)) for path, packed in arrived]
+        }
+        for future in pool.as_completed(list(pending)):
+            arrive(pending.pop(future), future.result())
+    return [(path, *standings.open(index)) for index, path in sorted(arrived.items())]
 
 
 def _check_packed(path: Path, members, options: dict, spool: Spool, index: int) -> Packed:

@@ -27,10 +27,9 @@ def themes() -> pd.DataFrame:
 
 def every_chart(themes: pd.DataFrame) -> list[bytes]:
     """A levels chart in English and in Welsh and a movement chart, each from a frame made in
-    this call (the process keeps frames and charts too: those are cleared first)."""
-    for kept in (charts._levels_frame, charts._movement_frame, charts._render):
+    this call (the process keeps frames too: those are cleared first)."""
+    for kept in (charts._levels_frame, charts._movement_frame):
         kept.cache_clear()
-    charts._render_movement.cache_clear()
     return [
         charts.levels_chart(themes),
         charts.levels_chart(themes, i18n.translator("cy")),

@@ -92,3 +92,25 @@ def test_a_result_done_here_is_let_go_with_its_future(pool):
     finally:
         gc.enable()
     assert [future.result()[1] for future in busy] == [0, 1]
+
+
+def test_as_completed_gives_every_result_once_as_it_is_done_and_keeps_none(pool):
+    """A run takes thousands of results this way: each is handed over as soon as it is done,
+    here or in the worker, and none is held once its taker has let it go."""
+    busy = pool.submit(where_and_square, 0, 0.5)  # the worker's, done last
+    taken, left = [], []
+    gc.disable()
+    try:
+        for future in pool.as_completed([busy, *(pool.submit(boxed, n) for n in range(1, 7))]):
+            assert [ref() for ref in left] == [None] * len(left)  # those taken were let go
+            result = future.result()
+            if isinstance(result, Box):
+                taken.append(result.number)
+                left.append(weakref.ref(result))
+            else:
+                taken.append(result[1])
+            del future, result
+    finally:
+        gc.enable()
+    assert sorted(taken) == [0, 1, 2, 3, 4, 5, 6]
+    assert taken[-1] == 0  # the slow job did not hold back those done before it

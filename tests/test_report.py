@@ -751,7 +751,7 @@ def test_the_template_script_rebuilds_a_usable_template(tmp_path, members_frame)
 def test_chart_bytes_do_not_depend_on_the_run():
     themes = scoring.score(make_return().responses, framework.load()).themes
     first = charts.levels_chart(themes)
-    charts._render.cache_clear()
+    charts._levels_frame.cache_clear()
     assert charts.levels_chart(themes) == first
 
 

@@ -80,7 +80,7 @@ def test_the_standings_give_the_rows_of_the_returns_asked_for_in_their_order(who
         for index, ret in enumerate(whole, 1):
             packed = returns.pack(spool.keep(ret, index), [], index)
             standings.add(packed)
-            taken.append(standings.open(packed)[0])
+            taken.append(standings.open(packed.index)[0])
         assert all(t.responses.empty and t.objectives.empty for t in taken)
         # Returns made from one workbook share one map of where their values were found.
         assert [t.profile_cells for t in taken] == [r.profile_cells for r in whole]
@@ -107,6 +107,33 @@ def test_the_standings_give_the_rows_of_the_returns_asked_for_in_their_order(who
     held, read = scoring.score(rows, fw), scoring.score(expected, fw)
     for table in ("themes", "sections", "profile", "next_steps", "not_applicable"):
         pd.testing.assert_frame_equal(getattr(held, table), getattr(read, table))
+
+
+def test_returns_that_arrive_in_any_order_give_the_same_returns_and_rows(whole):
+    """A run takes each return as soon as it is read, in whatever order its workers finish,
+    and opens them all afterwards in the order of the files."""
+
+    def held(order: list[int]) -> tuple[list, pd.DataFrame, pd.DataFrame]:
+        with Spool() as spool:
+            packed = [returns.pack(spool.keep(ret, i), [], i) for i, ret in enumerate(whole, 1)]
+            standings = Standings()
+            for index in order:
+                standings.add(packed[index - 1])
+            opened = [standings.open(index)[0] for index in range(1, len(whole) + 1)]
+            with pytest.raises(KeyError):
+                standings.open(1)  # each is opened once
+            return (
+                opened,
+                standings.rows("responses", opened, returns.RESPONSE_COLUMNS),
+                standings.rows("objectives", opened, returns.OBJECTIVE_COLUMNS),
+            )
+
+    in_order = held([1, 2, 3, 4, 5])
+    shuffled = held([4, 2, 5, 1, 3])
+    assert [r.profile for r in shuffled[0]] == [r.profile for r in whole]
+    assert [r.opcc_code for r in shuffled[0]] == [r.opcc_code for r in in_order[0]]
+    pd.testing.assert_frame_equal(shuffled[1], in_order[1])
+    pd.testing.assert_frame_equal(shuffled[2], in_order[2])
 
 
 def test_a_run_leaves_no_spool_behind_and_its_returns_say_where_their_evidence_went(
@@ -179,7 +206,7 @@ def test_packed_rows_keep_their_values_whatever_the_words(tmp_path):
     for index, ret in enumerate(sent, start=1):
         packed = returns.pack(ret, [], index)
         standings.add(packed)
-        found, problems = standings.open(packed)
+        found, problems = standings.open(packed.index)
         assert found.responses.empty and problems == [] and found.opcc_code == f"m{index}"
         opened.append(found)
     order = [opened[2], opened[0], opened[1]]

@@ -423,6 +423,8 @@ def standing(responses: pd.DataFrame) -> pd.DataFrame:
             words = frozenset(values.dropna().unique())
             if all(isinstance(word, str) for word in words):
                 values = values.astype(_words_type(words | _USUAL_WORDS[column]))
+        elif pd.api.types.is_integer_dtype(values.dtype):
+            values = pd.to_numeric(values, downcast="integer")  # a theme: a byte, not eight
         columns[column] = values
     return pd.DataFrame(columns, index=responses.index)
 

@@ -102,8 +102,10 @@ def test_the_standings_give_the_rows_of_the_returns_asked_for_in_their_order(who
             "objective"
         ].tolist()
     )
-    # The words are categories: a few bytes a row, against tens for the strings.
+    # The words are categories: a few bytes a row, against tens for the strings; a theme's
+    # number, one byte.
     assert rows.memory_usage(deep=True).sum() < expected.memory_usage(deep=True).sum() / 3
+    assert rows["theme"].dtype.itemsize == 1
     held, read = scoring.score(rows, fw), scoring.score(expected, fw)
     for table in ("themes", "sections", "profile", "next_steps", "not_applicable"):
         pd.testing.assert_frame_equal(getattr(held, table), getattr(read, table))

@@ -341,7 +341,9 @@ def criteria_table(
 ) -> pd.DataFrame:
     """The Criteria sheet: each criterion's uptake, ranked within its level, Developing first
     (a Developing gap keeps a theme below every level), least met first within a level."""
-    scored = responses[responses["opcc_code"].isin(scored_codes(statuses))]
+    scored = responses.loc[
+        responses["opcc_code"].isin(scored_codes(statuses)), scoring.UPTAKE_COLUMNS
+    ]  # the columns the uptake reads: a copy of every column was megabytes at once
     # `criterion_uptake` sorts least met first, then framework order; a stable sort by level
     # keeps that order within each level.
     summary = national.criterion_uptake(scored, framework)

@@ -160,10 +160,12 @@ class Record:
 
 
 #: The tables with rows of each return's own (the rest come from the scores and profiles).
-_PER_RETURN = ("responses", "commentary", "objectives")
+_PER_RETURN = ("profile", "responses", "commentary", "objectives")
 
 
 def _table_of(name: str, wholes: list, framework: Framework) -> pd.DataFrame:
+    if name == "profile":  # from the whole return: a run holds its long texts on disk only
+        return _profile_table(wholes)
     frame = _frames([getattr(r, name) for r in wholes], [])
     if name == "responses" and len(frame):
         sections = framework.frame.set_index("criterion_id")["section"]
@@ -255,7 +257,6 @@ def write_record(
     written = []
     files = {}
     tables = {
-        "profile": _profile_table(returns),
         "themes": scores.themes,
         "sections": scores.sections,
     }
@@ -266,7 +267,7 @@ def write_record(
             rows = per_return[name]
         else:
             frame = _tidy(tables[name], columns)
-            write_bytes_atomically(path, _csv_bytes(frame))
+            write_atomically(path, lambda tmp, frame=frame: _write_csv_in_parts(tmp, frame))
             rows = len(frame)
         files[path.name] = {"sha256": sha256_file(path), "rows": rows}
         written.append(path)
@@ -315,6 +316,19 @@ def _tidy(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """The table's columns in order, sorted by member (keeping each member's own order)."""
     frame = frame.reindex(columns=columns)
     return frame.sort_values("opcc_code", kind="stable", ignore_index=True)
+
+
+#: Rows of a whole-run table (each member's themes, say) turned into text at a time.
+_ROWS_AT_A_TIME = 4096
+
+
+def _write_csv_in_parts(path: Path, frame: pd.DataFrame) -> None:
+    """`_csv_bytes(frame)` into `path`, a few thousand rows at a time: every cell becomes a
+    string on the way, and the themes of thousands of members made a million at once."""
+    with open(path, "wb") as out:
+        out.write(_csv_bytes(frame.iloc[:0]))
+        for start in range(0, len(frame), _ROWS_AT_A_TIME):
+            out.write(_csv_bytes(frame.iloc[start : start + _ROWS_AT_A_TIME], header=False))
 
 
 def _csv_bytes(frame: pd.DataFrame, header: bool = True) -> bytes:

@@ -11,6 +11,7 @@ import functools
 import os
 import pickle
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,10 @@ STANDING_COLUMNS = [
     "owner",
     "target_date",
 ]
+
+#: The profile's long free texts: a return the run holds (`Standings.open`) leaves them in its
+#: spool file, where the report and the record read them (`Return.whole`).
+LONG_PROFILE_TEXTS = frozenset({"equality_statement", "published_links"})
 
 #: One row per filled objective row.
 OBJECTIVE_COLUMNS = [
@@ -218,6 +223,16 @@ class Standings:
             found.commentary = _NO_ROWS["commentary"]
             found.profile_cells = self._shared(found.profile_cells)
             found.column_letters = self._shared(found.column_letters)
+            # Words every return repeats, one object for all (each unpickling makes its own);
+            # the profile's long texts stay in the spool, for those who read the return whole.
+            found.profile = {
+                sys.intern(key): value
+                for key, value in found.profile.items()
+                if key not in LONG_PROFILE_TEXTS
+            }
+            for name in ("reporting_year", "framework_edition", "template_version"):
+                if type(value := getattr(found, name)) is str:
+                    setattr(found, name, sys.intern(value))
         return found, problems
 
     #: Distinct maps of cells (`_shared`) remembered, at most.

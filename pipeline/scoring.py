@@ -131,13 +131,20 @@ def uptake(responses: pd.DataFrame, framework: Framework) -> pd.DataFrame:
     `response_grid`, counted on integer keys rather than by laying every OPCC on every
     criterion: the benchmark counts those of thousands of returns."""
     criteria = _criteria(framework)
-    opcc = _keys(responses["opcc_code"])
+    # Four bytes a row, where each of these is counted on hundreds of thousands of rows.
+    opcc = _keys(responses["opcc_code"]).astype(np.int32)
     order = _lookup(
         responses["criterion_id"],
         {cid: place for place, cid in enumerate(criteria["criterion_id"])},
-    )
-    # The first answer of each (OPCC, criterion), should a frame hold two, as `_answers` keeps.
-    first = ~pd.DataFrame({"opcc": opcc, "order": order}).duplicated().to_numpy()
+    ).astype(np.int32)
+    # The first answer of each (OPCC, criterion), should a frame hold two, as `_answers` keeps:
+    # found on one integer per row (a frame of the pairs cost tens of bytes a row, megabytes
+    # at once for thousands of returns).
+    width = len(criteria) + 1
+    pair = opcc.astype(np.int64 if len(opcc) * width >= 2**31 else np.int32) * width + (order + 1)
+    first = np.zeros(len(pair), dtype=bool)
+    first[np.unique(pair, return_index=True)[1]] = True
+    del pair
     counted = first & (order >= 0)
     not_applicable = _is(responses["status"], NOT_APPLICABLE)
     met = _is(responses["status"], MET)

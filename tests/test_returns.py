@@ -87,6 +87,17 @@ def test_the_standings_give_the_rows_of_the_returns_asked_for_in_their_order(who
         assert [t.column_letters for t in taken] == [r.column_letters for r in whole]
         same = [t for t in taken if t.profile_cells == taken[0].profile_cells]
         assert len(same) > 1 and all(t.profile_cells is same[0].profile_cells for t in same)
+        # The profile's long texts wait in the spool, with the rest of the return.
+        assert [t.profile for t in taken] == [
+            {k: v for k, v in r.profile.items() if k not in returns.LONG_PROFILE_TEXTS}
+            for r in whole
+        ]
+        assert all(r.profile["equality_statement"] for r in whole)
+        assert [t.whole().profile for t in taken] == [r.profile for r in whole]
+        # And the words every return repeats are one object, not one per return.
+        keys = [next(iter(t.profile)) for t in taken]
+        assert all(key is keys[0] for key in keys)
+        assert all(t.reporting_year is taken[0].reporting_year for t in taken)
         chosen = [taken[3], taken[0], taken[2]]
         rows = standings.rows("responses", chosen, returns.RESPONSE_COLUMNS)
         objectives = standings.rows("objectives", chosen, returns.OBJECTIVE_COLUMNS)
@@ -125,15 +136,14 @@ def test_returns_that_arrive_in_any_order_give_the_same_returns_and_rows(whole):
             with pytest.raises(KeyError):
                 standings.open(1)  # each is opened once
             return (
-                opened,
+                [(r.opcc_code, r.whole().profile) for r in opened],
                 standings.rows("responses", opened, returns.RESPONSE_COLUMNS),
                 standings.rows("objectives", opened, returns.OBJECTIVE_COLUMNS),
             )
 
     in_order = held([1, 2, 3, 4, 5])
     shuffled = held([4, 2, 5, 1, 3])
-    assert [r.profile for r in shuffled[0]] == [r.profile for r in whole]
-    assert [r.opcc_code for r in shuffled[0]] == [r.opcc_code for r in in_order[0]]
+    assert shuffled[0] == in_order[0] == [(r.opcc_code, r.profile) for r in whole]
     pd.testing.assert_frame_equal(shuffled[1], in_order[1])
     pd.testing.assert_frame_equal(shuffled[2], in_order[2])
 

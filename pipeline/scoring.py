@@ -129,32 +129,45 @@ def uptake(responses: pd.DataFrame, framework: Framework) -> pd.DataFrame:
     of `responses` it is counted over (`members`: all of them, a missing row being a blank
     status), how many satisfy it and how many claim it is not applicable. The totals of
     `response_grid`, counted on integer keys rather than by laying every OPCC on every
-    criterion: the benchmark counts those of thousands of returns."""
+    criterion, `SCORE_GROUP` OPCCs at a time: the benchmark counts those of thousands of
+    returns, and what it takes to count a row, a few tens of bytes, is then never taken by
+    hundreds of thousands of rows at once."""
     criteria = _criteria(framework)
-    # Four bytes a row, where each of these is counted on hundreds of thousands of rows.
+    places = {cid: place for place, cid in enumerate(criteria["criterion_id"])}
     opcc = _keys(responses["opcc_code"]).astype(np.int32)
-    order = _lookup(
-        responses["criterion_id"],
-        {cid: place for place, cid in enumerate(criteria["criterion_id"])},
-    ).astype(np.int32)
-    # The first answer of each (OPCC, criterion), should a frame hold two, as `_answers` keeps:
-    # found on one integer per row (a frame of the pairs cost tens of bytes a row, megabytes
-    # at once for thousands of returns).
-    width = len(criteria) + 1
-    pair = opcc.astype(np.int64 if len(opcc) * width >= 2**31 else np.int32) * width + (order + 1)
+    satisfied = np.zeros(len(criteria), dtype=np.int64)
+    claims = np.zeros(len(criteria), dtype=np.int64)
+    for low in range(0, int(opcc.max()) + 1 if len(opcc) else 0, SCORE_GROUP):
+        rows = np.flatnonzero((opcc >= low) & (opcc < low + SCORE_GROUP))
+        part = responses.iloc[rows]
+        counted_here = _uptake_counts(part, opcc[rows], places, len(criteria))
+        satisfied += counted_here[0]
+        claims += counted_here[1]
+    return criteria.assign(
+        satisfied=satisfied.astype(int),
+        not_applicable=claims.astype(int),
+        members=len(np.unique(opcc)),
+    )
+
+
+def _uptake_counts(
+    responses: pd.DataFrame, opcc: np.ndarray, places: dict[str, int], criteria: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(satisfied, not applicable claims) per criterion of some OPCCs' rows (`opcc`: theirs)."""
+    order = _lookup(responses["criterion_id"], places).astype(np.int32)
+    # The first answer of each (OPCC, criterion), should a frame hold two, as `_answers` keeps.
+    pair = opcc.astype(np.int64) * (criteria + 1) + (order + 1)
     first = np.zeros(len(pair), dtype=bool)
     first[np.unique(pair, return_index=True)[1]] = True
-    del pair
     counted = first & (order >= 0)
     not_applicable = _is(responses["status"], NOT_APPLICABLE)
     met = _is(responses["status"], MET)
     reasoned = ~_is(responses["na_reason"], "")
     satisfied_rows = counted & (met | (not_applicable & reasoned))
     claims = counted & not_applicable
-    return criteria.assign(
-        satisfied=np.bincount(order[satisfied_rows], minlength=len(criteria)).astype(int),
-        not_applicable=np.bincount(order[claims], minlength=len(criteria)).astype(int),
-        members=len(np.unique(opcc)),
+    return (
+        np.bincount(order[satisfied_rows], minlength=criteria),
+        np.bincount(order[claims], minlength=criteria),
     )
 
 

@@ -400,3 +400,26 @@ def test_scoring_in_groups_gives_the_frames_of_scoring_at_once(monkeypatch):
         pd.testing.assert_frame_equal(getattr(grouped, name), getattr(at_once, name), obj=name)
     assert at_once.next_steps["opcc_code"].nunique() == 7 and len(at_once.not_applicable) == 7
     assert at_once.not_applicable["counted"].tolist().count(True) == 3
+
+
+def test_uptake_counted_a_few_members_at_a_time_is_the_same(monkeypatch):
+    """The benchmark counts thousands of members' rows `SCORE_GROUP` members at a time: the
+    totals are those of all at once, a member's second answer to a criterion still ignored."""
+    twice = responses_for("e", {"7.2.b": "Not met"})
+    responses = pd.concat(
+        [
+            responses_for("a", {"7.2.b": "Not met", "4.1.c": "Not met"}),
+            responses_for("b", {"7.2.b": "Met", "4.1.c": "Not applicable"}),
+            responses_for("c", {"1.1.a": "Not applicable"}, reasons={"1.1.a": "x"}),
+            responses_for("d", drop=["7.2.b"]),
+            twice,
+            twice.assign(status="Met"),  # ignored: e's first answer counts
+        ],
+        ignore_index=True,
+    )
+    whole = scoring.uptake(responses, FW)
+    monkeypatch.setattr(scoring, "SCORE_GROUP", 2)
+    grouped = scoring.uptake(responses, FW)
+    pd.testing.assert_frame_equal(grouped, whole)
+    row = grouped.set_index("criterion_id").loc["7.2.b"]
+    assert (row["members"], row["satisfied"]) == (5, 2)  # b's and c's

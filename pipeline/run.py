@@ -424,7 +424,7 @@ def _check_all(
             pool.submit(_check_packed, path, codes, options, spool, index): path
             for index, path in enumerate(paths, start=1)
         }
-        for future in pool.as_completed(list(pending)):
+        for future in pool.as_completed(pending):
             arrive(pending.pop(future), future.result())
     return [(path, *standings.open(index)) for index, path in sorted(arrived.items())]
 

@@ -139,10 +139,11 @@ def uptake(responses: pd.DataFrame, framework: Framework) -> pd.DataFrame:
     claims = np.zeros(len(criteria), dtype=np.int64)
     for low in range(0, int(opcc.max()) + 1 if len(opcc) else 0, SCORE_GROUP):
         rows = np.flatnonzero((opcc >= low) & (opcc < low + SCORE_GROUP))
-        part = responses.iloc[rows]
-        counted_here = _uptake_counts(part, opcc[rows], places, len(criteria))
-        satisfied += counted_here[0]
-        claims += counted_here[1]
+        satisfied_here, claims_here = _uptake_counts(
+            responses.iloc[rows], opcc[rows], places, len(criteria)
+        )
+        satisfied += satisfied_here
+        claims += claims_here
     return criteria.assign(
         satisfied=satisfied.astype(int),
         not_applicable=claims.astype(int),
